@@ -1,0 +1,517 @@
+// The stack config contract (namespace `jitsi`): types, defaults and validation.
+// Pure: no Pulumi import. index.ts hands in the raw stack config; everything downstream receives
+// `Settings`, which are complete (defaults applied) and valid. Validation reports every problem it
+// finds, one line each, naming the key path, so that an operator fixes the file in one pass.
+
+import { PRIVATE_RANGES, contains, formatCidr, overlaps, parseCidr } from "./ipv4";
+
+export const NAMESPACE = "jitsi";
+
+/** Jicofo's bridge selection strategies that this stack supports (jicofo-selector reference.conf). */
+export const SELECTION_STRATEGIES = [
+  "SingleBridgeSelectionStrategy",
+  "SplitBridgeSelectionStrategy",
+  "RegionBasedBridgeSelectionStrategy",
+  "IntraRegionBridgeSelectionStrategy",
+] as const;
+export type SelectionStrategy = (typeof SELECTION_STRATEGIES)[number];
+
+export const SHARD_STATES = ["ready", "drain"] as const;
+export type ShardState = (typeof SHARD_STATES)[number];
+
+/** Every default of the stack, in one place. README's config reference mirrors this table. */
+export const DEFAULTS = {
+  availabilityZones: 2,
+  jvb: { instanceType: "c6i.xlarge", minSize: 1, maxSize: 10 },
+  edge: { nodes: 2, instanceType: "c6i.large" },
+  shard: { instanceType: "m6i.large", state: "ready" as ShardState },
+  octo: {
+    // Participants go to a bridge in their own region; conferences spanning regions are relayed.
+    selectionStrategy: "RegionBasedBridgeSelectionStrategy" as SelectionStrategy,
+    regionGroups: [] as string[][],
+    // jicofo's own default: the point where a big conference is split over several bridges.
+    maxBridgeParticipants: 80,
+  },
+} as const;
+
+/** Limits that keep a typo from becoming an expensive or broken deployment. */
+export const LIMITS = {
+  availabilityZones: { min: 2, max: 6 },
+  jvbSize: { min: 0, max: 200 },
+  jvbMaxSize: { min: 1, max: 200 },
+  edgeNodes: { min: 1, max: 10 },
+  maxBridgeParticipants: { min: 2, max: 10000 },
+  // A VPC is at most /16 (AWS). Each AZ gets one of 16 equal slices (see topology.ts), so a /22
+  // still gives every AZ a /26 (59 usable addresses).
+  vpcPrefix: { largest: 16, smallest: 22 },
+  shardNameLength: 32,
+} as const;
+
+export interface JvbSettings {
+  /** EC2 instance type of the bridges. */
+  readonly instanceType: string;
+  /** Autoscaling floor. */
+  readonly minSize: number;
+  /** Autoscaling ceiling. */
+  readonly maxSize: number;
+}
+
+export interface EdgeSettings {
+  /** Number of HAProxy nodes behind the region's load balancer. */
+  readonly nodes: number;
+  readonly instanceType: string;
+}
+
+export interface RegionSettings {
+  /** The region's VPC range; disjoint from every other region's. */
+  readonly cidr: string;
+  /** How many availability zones get a subnet. */
+  readonly availabilityZones: number;
+  /** Present when the region runs a bridge pool. */
+  readonly jvb?: JvbSettings;
+  /** Present when the region runs HAProxy nodes and a load balancer. */
+  readonly edge?: EdgeSettings;
+}
+
+export interface ShardSettings {
+  /** Unique, DNS-safe. */
+  readonly name: string;
+  /** The shard's home region: where its signalling node runs. */
+  readonly region: string;
+  readonly instanceType: string;
+  /** `drain`: keeps its rooms, gets no new ones. */
+  readonly state: ShardState;
+}
+
+export interface OctoSettings {
+  readonly selectionStrategy: SelectionStrategy;
+  readonly regionGroups: readonly (readonly string[])[];
+  readonly maxBridgeParticipants: number;
+}
+
+export interface Settings {
+  readonly domain: string;
+  readonly hostedZone?: string;
+  /** Keyed by AWS region code, in the order the stack config lists them. */
+  readonly regions: Readonly<Record<string, RegionSettings>>;
+  readonly shards: readonly ShardSettings[];
+  readonly octo: OctoSettings;
+}
+
+/** Thrown when the stack config is invalid; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+// ---- the schema: which keys exist at each level (unknown keys are errors, never ignored) ----
+
+const TOP_KEYS = ["domain", "hostedZone", "regions", "shards", "octo"] as const;
+const STRING_KEYS = new Set<string>(["domain", "hostedZone"]);
+const REGION_KEYS = ["cidr", "availabilityZones", "jvb", "edge"] as const;
+const JVB_KEYS = ["instanceType", "minSize", "maxSize"] as const;
+const EDGE_KEYS = ["nodes", "instanceType"] as const;
+const SHARD_KEYS = ["name", "region", "instanceType", "state"] as const;
+const OCTO_KEYS = ["selectionStrategy", "regionGroups", "maxBridgeParticipants"] as const;
+
+// AWS region codes: us-east-1, eu-central-2, ap-southeast-4, us-gov-west-1, il-central-1, …
+const REGION_CODE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+const DNS_NAME = new RegExp(`^(?=.{1,253}$)(${DNS_LABEL}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`);
+// family with a generation digit and optional attributes (c6gn, m7i-flex, u-6tb1), then the size
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$/;
+const SHARD_NAME = new RegExp(`^[a-z]([a-z0-9-]{0,${LIMITS.shardNameLength - 2}}[a-z0-9])?$`);
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+}
+
+/** Levenshtein distance, for "did you mean" hints on unknown keys. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+function suggestion(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const exactCase = known.find((k) => k.toLowerCase() === lower);
+  if (exactCase) return exactCase;
+  const scored = known
+    .map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) }))
+    .filter(({ d }) => d <= 2)
+    .sort((x, y) => x.d - y.d);
+  return scored[0]?.k;
+}
+
+/** Collects problems and reads typed values at key paths. */
+class Reader {
+  readonly problems: string[] = [];
+
+  report(path: string, message: string): void {
+    this.problems.push(`${path}: ${message}`);
+  }
+
+  /** An object whose keys must all be in `known`; undefined (and a problem) when not an object. */
+  object(path: string, value: unknown, known: readonly string[], what = "an object"): Plain | undefined {
+    if (!isPlainObject(value)) {
+      this.report(path, `must be ${what}`);
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const hint = suggestion(key, known);
+      this.report(
+        `${path}.${key}`,
+        hint ? `unknown key (did you mean ${hint}?)` : `unknown key (known: ${known.join(", ")})`,
+      );
+    }
+    return value;
+  }
+
+  integer(path: string, value: unknown, fallback: number, range: { min: number; max: number }): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
+      this.report(path, `must be an integer from ${range.min} to ${range.max} (got ${show(value)})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  instanceType(path: string, value: unknown, fallback: string): string {
+    if (value === undefined) return fallback;
+    if (typeof value !== "string" || !INSTANCE_TYPE.test(value)) {
+      this.report(path, `${show(value)} is not an EC2 instance type (like ${fallback})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  dnsName(path: string, value: unknown, example: string): string | undefined {
+    if (typeof value !== "string" || !DNS_NAME.test(value)) {
+      this.report(path, `${show(value)} is not a lower-case DNS name (like ${example})`);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+/**
+ * Turns the raw Pulumi config of the `jitsi` namespace (as `pulumi.runtime.allConfig()` gives it:
+ * full keys such as "jitsi:regions", values as strings, structured values as JSON text) into plain
+ * values. Other namespaces are ignored.
+ */
+export function fromPulumiConfig(all: Readonly<Record<string, string>>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (STRING_KEYS.has(key)) {
+      raw[key] = text;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      raw[key] = text; // a plain string where structure is expected: the schema reports it
+    }
+  }
+  return raw;
+}
+
+/**
+ * Validates the raw config (keys without the namespace prefix) and applies defaults.
+ * Throws ConfigError listing every problem; never returns partially valid settings.
+ */
+export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings {
+  const r = new Reader();
+  const key = (k: string) => `${NAMESPACE}:${k}`;
+
+  for (const k of Object.keys(raw)) {
+    if ((TOP_KEYS as readonly string[]).includes(k)) continue;
+    const hint = suggestion(k, TOP_KEYS);
+    r.report(
+      key(k),
+      hint ? `unknown key (did you mean ${key(hint)}?)` : `unknown key (known: ${TOP_KEYS.map(key).join(", ")})`,
+    );
+  }
+
+  // domain and hosted zone
+  let domain: string | undefined;
+  if (raw.domain === undefined)
+    r.report(key("domain"), "required (the public hostname users open, like meet.example.com)");
+  else domain = r.dnsName(key("domain"), raw.domain, "meet.example.com");
+  let hostedZone: string | undefined;
+  // Pulumi.yaml declares hostedZone with the default "" (a declared key without default is required)
+  if (raw.hostedZone !== undefined && raw.hostedZone !== "") {
+    hostedZone = r.dnsName(key("hostedZone"), raw.hostedZone, "example.com");
+    if (hostedZone && domain && domain !== hostedZone && !domain.endsWith(`.${hostedZone}`)) {
+      r.report(key("hostedZone"), `${hostedZone} does not contain ${key("domain")} (${domain})`);
+    }
+  }
+
+  const regions = readRegions(r, raw.regions);
+  const regionNames = Object.keys(regions);
+  const shards = readShards(r, raw.shards, regionNames);
+  const octo = readOcto(r, raw.octo, regionNames);
+
+  // whole-stack rules, only meaningful once regions parsed
+  if (raw.regions !== undefined && isPlainObject(raw.regions) && regionNames.length > 0) {
+    if (!regionNames.some((n) => regions[n].jvb)) {
+      r.report(key("regions"), "no region has a jvb pool; at least one region needs bridges");
+    }
+    if (!regionNames.some((n) => regions[n].edge)) {
+      r.report(key("regions"), "no region has an edge; at least one region needs HAProxy nodes");
+    }
+    const shardRegions = new Set(shards.map((s) => s.region));
+    for (const name of regionNames) {
+      const region = regions[name];
+      if (!region.jvb && !region.edge && !shardRegions.has(name)) {
+        r.report(`${key("regions")}.${name}`, "runs nothing (no jvb, no edge, no shard); give it a role or remove it");
+      }
+    }
+  }
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return { domain: domain!, ...(hostedZone ? { hostedZone } : {}), regions, shards, octo };
+}
+
+function readRegions(r: Reader, value: unknown): Record<string, RegionSettings> {
+  const path = `${NAMESPACE}:regions`;
+  const regions: Record<string, RegionSettings> = {};
+  if (value === undefined) {
+    r.report(path, "required (a map from AWS region code to { cidr, jvb?, edge? })");
+    return regions;
+  }
+  if (!isPlainObject(value)) {
+    r.report(path, "must be a map from AWS region code to { cidr, jvb?, edge? }");
+    return regions;
+  }
+  const names = Object.keys(value);
+  if (names.length === 0) r.report(path, "at least one region is required");
+
+  const blocks: { name: string; block: NonNullable<ReturnType<typeof parseCidr>>["block"] }[] = [];
+  for (const name of names) {
+    const at = `${path}.${name}`;
+    if (!REGION_CODE.test(name)) {
+      r.report(at, "not an AWS region code (like eu-west-1)");
+      continue;
+    }
+    const spec = r.object(at, value[name], REGION_KEYS, "an object ({ cidr, jvb?, edge? })");
+    if (!spec) continue;
+
+    const cidr = readVpcCidr(r, `${at}.cidr`, spec.cidr);
+    if (cidr) {
+      for (const other of blocks) {
+        if (overlaps(other.block, cidr)) {
+          r.report(
+            `${at}.cidr`,
+            `${formatCidr(cidr)} overlaps ${path}.${other.name}.cidr (${formatCidr(other.block)})`,
+          );
+        }
+      }
+      blocks.push({ name, block: cidr });
+    }
+    const availabilityZones = r.integer(
+      `${at}.availabilityZones`,
+      spec.availabilityZones,
+      DEFAULTS.availabilityZones,
+      LIMITS.availabilityZones,
+    );
+    const jvb = spec.jvb === undefined ? undefined : readJvb(r, `${at}.jvb`, spec.jvb);
+    const edge = spec.edge === undefined ? undefined : readEdge(r, `${at}.edge`, spec.edge);
+    regions[name] = {
+      cidr: cidr ? formatCidr(cidr) : "",
+      availabilityZones,
+      ...(jvb ? { jvb } : {}),
+      ...(edge ? { edge } : {}),
+    };
+  }
+  return regions;
+}
+
+function readVpcCidr(r: Reader, path: string, value: unknown) {
+  if (value === undefined) {
+    r.report(path, "required (a private IPv4 range such as 10.10.0.0/16)");
+    return undefined;
+  }
+  const parsed = typeof value === "string" ? parseCidr(value) : undefined;
+  if (!parsed) {
+    r.report(path, `${show(value)} is not an IPv4 CIDR block (like 10.10.0.0/16)`);
+    return undefined;
+  }
+  const { block, address } = parsed;
+  let ok = true;
+  if (address !== block.base) {
+    r.report(path, `${value as string} has host bits set (the block would be ${formatCidr(block)})`);
+    ok = false;
+  }
+  if (block.prefix < LIMITS.vpcPrefix.largest) {
+    r.report(path, `/${block.prefix} is too large: a VPC range is at most /${LIMITS.vpcPrefix.largest}`);
+    ok = false;
+  } else if (block.prefix > LIMITS.vpcPrefix.smallest) {
+    r.report(
+      path,
+      `/${block.prefix} is too small: at least /${LIMITS.vpcPrefix.smallest} is needed so that every availability zone gets a /26 subnet`,
+    );
+    ok = false;
+  }
+  if (!PRIVATE_RANGES.some((range) => contains(range, block))) {
+    r.report(path, `${formatCidr(block)} is not a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`);
+    ok = false;
+  }
+  return ok ? block : undefined;
+}
+
+function readJvb(r: Reader, path: string, value: unknown): JvbSettings | undefined {
+  const spec = r.object(path, value, JVB_KEYS);
+  if (!spec) return undefined;
+  const minSize = r.integer(`${path}.minSize`, spec.minSize, DEFAULTS.jvb.minSize, LIMITS.jvbSize);
+  let maxSize = r.integer(`${path}.maxSize`, spec.maxSize, Math.max(DEFAULTS.jvb.maxSize, minSize), LIMITS.jvbMaxSize);
+  if (maxSize < minSize) {
+    r.report(`${path}.maxSize`, `must be at least minSize (${minSize})`);
+    maxSize = minSize;
+  }
+  return {
+    instanceType: r.instanceType(`${path}.instanceType`, spec.instanceType, DEFAULTS.jvb.instanceType),
+    minSize,
+    maxSize,
+  };
+}
+
+function readEdge(r: Reader, path: string, value: unknown): EdgeSettings | undefined {
+  const spec = r.object(path, value, EDGE_KEYS);
+  if (!spec) return undefined;
+  return {
+    nodes: r.integer(`${path}.nodes`, spec.nodes, DEFAULTS.edge.nodes, LIMITS.edgeNodes),
+    instanceType: r.instanceType(`${path}.instanceType`, spec.instanceType, DEFAULTS.edge.instanceType),
+  };
+}
+
+function readShards(r: Reader, value: unknown, regionNames: readonly string[]): ShardSettings[] {
+  const path = `${NAMESPACE}:shards`;
+  const shards: ShardSettings[] = [];
+  if (value === undefined) {
+    r.report(path, "required (a list of { name, region }, one signalling node each)");
+    return shards;
+  }
+  if (!Array.isArray(value)) {
+    r.report(path, "must be a list of { name, region }, one signalling node each");
+    return shards;
+  }
+  if (value.length === 0) r.report(path, "at least one shard is required");
+
+  const firstByName = new Map<string, number>();
+  value.forEach((item, i) => {
+    const at = `${path}[${i}]`;
+    const spec = r.object(at, item, SHARD_KEYS, "an object ({ name, region })");
+    if (!spec) return;
+    let name: string | undefined;
+    if (spec.name === undefined) r.report(`${at}.name`, "required");
+    else if (typeof spec.name !== "string" || !SHARD_NAME.test(spec.name)) {
+      r.report(
+        `${at}.name`,
+        `${show(spec.name)} is not DNS-safe (lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen, at most ${LIMITS.shardNameLength} characters)`,
+      );
+    } else if (firstByName.has(spec.name)) {
+      r.report(`${at}.name`, `${show(spec.name)} is already the name of ${path}[${firstByName.get(spec.name)}]`);
+    } else {
+      name = spec.name;
+      firstByName.set(name, i);
+    }
+    let region: string | undefined;
+    if (spec.region === undefined) r.report(`${at}.region`, "required");
+    else if (typeof spec.region !== "string" || !regionNames.includes(spec.region)) {
+      r.report(
+        `${at}.region`,
+        `${show(spec.region)} is not in ${NAMESPACE}:regions (${regionNames.join(", ") || "none configured"})`,
+      );
+    } else region = spec.region;
+    let state: ShardState = DEFAULTS.shard.state;
+    if (spec.state !== undefined) {
+      if ((SHARD_STATES as readonly unknown[]).includes(spec.state)) state = spec.state as ShardState;
+      else r.report(`${at}.state`, `${show(spec.state)} must be ${SHARD_STATES.join(" or ")}`);
+    }
+    const instanceType = r.instanceType(`${at}.instanceType`, spec.instanceType, DEFAULTS.shard.instanceType);
+    if (name && region) shards.push({ name, region, instanceType, state });
+  });
+  if (value.length > 0 && shards.length === value.length && shards.every((s) => s.state === "drain")) {
+    r.report(path, "every shard is set to drain; at least one must be ready to take new rooms");
+  }
+  return shards;
+}
+
+function readOcto(r: Reader, value: unknown, regionNames: readonly string[]): OctoSettings {
+  const path = `${NAMESPACE}:octo`;
+  const d = DEFAULTS.octo;
+  if (value === undefined) return { ...d, regionGroups: [] };
+  const spec = r.object(path, value, OCTO_KEYS);
+  if (!spec) return { ...d, regionGroups: [] };
+
+  let selectionStrategy: SelectionStrategy = d.selectionStrategy;
+  if (spec.selectionStrategy !== undefined) {
+    if ((SELECTION_STRATEGIES as readonly unknown[]).includes(spec.selectionStrategy)) {
+      selectionStrategy = spec.selectionStrategy as SelectionStrategy;
+    } else {
+      r.report(
+        `${path}.selectionStrategy`,
+        `${show(spec.selectionStrategy)} is not one of ${SELECTION_STRATEGIES.join(", ")}`,
+      );
+    }
+  }
+
+  const regionGroups: string[][] = [];
+  if (spec.regionGroups !== undefined) {
+    const groupsPath = `${path}.regionGroups`;
+    if (!Array.isArray(spec.regionGroups) || !spec.regionGroups.every(Array.isArray)) {
+      r.report(groupsPath, "must be a list of lists of region codes, like [[eu-west-1, eu-central-1], [us-east-1]]");
+    } else {
+      const groupOf = new Map<string, number>();
+      (spec.regionGroups as unknown[][]).forEach((group, g) => {
+        const names: string[] = [];
+        group.forEach((region, i) => {
+          const at = `${groupsPath}[${g}][${i}]`;
+          if (typeof region !== "string" || !regionNames.includes(region)) {
+            r.report(
+              at,
+              `${show(region)} is not in ${NAMESPACE}:regions (${regionNames.join(", ") || "none configured"})`,
+            );
+          } else if (groupOf.has(region)) {
+            // jicofo maps a region to one group; a second membership would be silently ignored
+            r.report(at, `${region} is already in ${groupsPath}[${groupOf.get(region)}]`);
+          } else {
+            groupOf.set(region, g);
+            names.push(region);
+          }
+        });
+        if (group.length === 0) r.report(`${groupsPath}[${g}]`, "is empty");
+        regionGroups.push(names);
+      });
+    }
+  }
+
+  const maxBridgeParticipants = r.integer(
+    `${path}.maxBridgeParticipants`,
+    spec.maxBridgeParticipants,
+    d.maxBridgeParticipants,
+    LIMITS.maxBridgeParticipants,
+  );
+  return { selectionStrategy, regionGroups, maxBridgeParticipants };
+}

@@ -1,0 +1,153 @@
+// From validated settings to everything the components need: regions and their roles, subnets,
+// the peering mesh, shard ids, relay regions. Pure: no Pulumi import, so it is tested directly.
+
+import type { EdgeSettings, JvbSettings, OctoSettings, Settings, ShardState } from "./config";
+import { formatCidr, parseCidr, subnet } from "./ipv4";
+
+/**
+ * Each region's VPC range is cut into 16 equal slices; availability zone i gets public slice i.
+ * The slices after the last AZ stay free for later subnet kinds, so adding an AZ never moves an
+ * existing subnet.
+ */
+export const SUBNET_NEW_BITS = 4;
+
+export type RegionRole = "signalling" | "bridges" | "edge";
+
+export interface SubnetPlan {
+  /** Index of the availability zone (0-based, in the order AWS lists the region's zones). */
+  readonly azIndex: number;
+  readonly cidr: string;
+}
+
+export interface ShardPlan {
+  /** The configured name. */
+  readonly name: string;
+  /**
+   * Stable id used wherever the shard is named to Jitsi and HAProxy (server name, prosody
+   * `shard_name`, the bridges' muc-client id): `<region>-<name>`, so logs say where it lives.
+   */
+  readonly id: string;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly state: ShardState;
+}
+
+export interface RegionPlan {
+  readonly name: string;
+  readonly cidr: string;
+  readonly subnets: readonly SubnetPlan[];
+  /** What runs here, in a fixed order. */
+  readonly roles: readonly RegionRole[];
+  readonly jvb?: JvbSettings;
+  readonly edge?: EdgeSettings;
+  /** Shards whose signalling node lives here. */
+  readonly shards: readonly ShardPlan[];
+}
+
+export type PeeringReason = "bridges-to-signalling" | "edge-to-signalling" | "edge-to-edge";
+
+/** A VPC peering between two regions; `requester` < `accepter` in name order. */
+export interface PeeringPlan {
+  readonly requester: string;
+  readonly accepter: string;
+  readonly reasons: readonly PeeringReason[];
+}
+
+export interface Topology {
+  readonly domain: string;
+  readonly hostedZone?: string;
+  /** Sorted by region code, so that reordering the config changes nothing. */
+  readonly regions: readonly RegionPlan[];
+  readonly shards: readonly ShardPlan[];
+  readonly peerings: readonly PeeringPlan[];
+  /** Regions with bridges: every pair of them may relay media. */
+  readonly relayRegions: readonly string[];
+  /** Regions with edge nodes: users' regions as prosody and jicofo see them (X-Proxy-Region). */
+  readonly edgeRegions: readonly string[];
+  readonly octo: OctoSettings;
+}
+
+export function regionSubnets(cidr: string, availabilityZones: number): SubnetPlan[] {
+  const parsed = parseCidr(cidr);
+  if (!parsed) throw new Error(`not a CIDR block: ${cidr}`);
+  return Array.from({ length: availabilityZones }, (_, azIndex) => ({
+    azIndex,
+    cidr: formatCidr(subnet(parsed.block, SUBNET_NEW_BITS, azIndex)),
+  }));
+}
+
+export function shardId(region: string, name: string): string {
+  return `${region}-${name}`;
+}
+
+/**
+ * The pairs of regions whose private networks must reach each other. Bridges connect to every
+ * shard's prosody (XMPP 5222); edge nodes reach every shard's nginx; edge nodes share their stick
+ * table with each other. Bridge-to-bridge relay uses public addresses and needs no peering.
+ */
+export function peeringPairs(regions: readonly { name: string; roles: readonly RegionRole[] }[]): PeeringPlan[] {
+  const has = (role: RegionRole) => regions.filter((r) => r.roles.includes(role)).map((r) => r.name);
+  const pairs = new Map<string, { requester: string; accepter: string; reasons: Set<PeeringReason> }>();
+  const add = (a: string, b: string, reason: PeeringReason) => {
+    if (a === b) return;
+    const [requester, accepter] = a < b ? [a, b] : [b, a];
+    const key = `${requester} ${accepter}`;
+    const pair = pairs.get(key) ?? { requester, accepter, reasons: new Set<PeeringReason>() };
+    pair.reasons.add(reason);
+    pairs.set(key, pair);
+  };
+  const signalling = has("signalling");
+  const edges = has("edge");
+  for (const s of signalling) {
+    for (const b of has("bridges")) add(b, s, "bridges-to-signalling");
+    for (const e of edges) add(e, s, "edge-to-signalling");
+  }
+  for (const e of edges) for (const f of edges) add(e, f, "edge-to-edge");
+  const order: PeeringReason[] = ["bridges-to-signalling", "edge-to-signalling", "edge-to-edge"];
+  return [...pairs.values()]
+    .sort((x, y) => (x.requester === y.requester ? cmp(x.accepter, y.accepter) : cmp(x.requester, y.requester)))
+    .map((p) => ({ requester: p.requester, accepter: p.accepter, reasons: order.filter((o) => p.reasons.has(o)) }));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function buildTopology(settings: Settings): Topology {
+  const shards: ShardPlan[] = settings.shards.map((s) => ({
+    name: s.name,
+    id: shardId(s.region, s.name),
+    region: s.region,
+    instanceType: s.instanceType,
+    state: s.state,
+  }));
+  const regions: RegionPlan[] = Object.keys(settings.regions)
+    .sort(cmp)
+    .map((name) => {
+      const spec = settings.regions[name];
+      const here = shards.filter((s) => s.region === name);
+      const roles: RegionRole[] = [];
+      if (here.length > 0) roles.push("signalling");
+      if (spec.jvb) roles.push("bridges");
+      if (spec.edge) roles.push("edge");
+      return {
+        name,
+        cidr: spec.cidr,
+        subnets: regionSubnets(spec.cidr, spec.availabilityZones),
+        roles,
+        ...(spec.jvb ? { jvb: spec.jvb } : {}),
+        ...(spec.edge ? { edge: spec.edge } : {}),
+        shards: here,
+      };
+    });
+  return {
+    domain: settings.domain,
+    ...(settings.hostedZone ? { hostedZone: settings.hostedZone } : {}),
+    regions,
+    shards,
+    peerings: peeringPairs(regions),
+    relayRegions: regions.filter((r) => r.jvb).map((r) => r.name),
+    edgeRegions: regions.filter((r) => r.edge).map((r) => r.name),
+    octo: settings.octo,
+  };
+}

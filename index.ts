@@ -1,0 +1,28 @@
+// The Pulumi program: read the stack config, build the deployment, export what operators need.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, fromPulumiConfig, parseSettings } from "./components/config";
+import { Deployment } from "./components/deployment";
+import { buildTopology } from "./components/topology";
+
+function settingsOrExit() {
+  try {
+    return parseSettings(fromPulumiConfig(pulumi.runtime.allConfig()));
+  } catch (err) {
+    // RunError prints the message without a stack trace: the problem lines are the whole story.
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+const topology = buildTopology(settingsOrExit());
+const deployment = new Deployment("jitsi", {
+  topology,
+  project: pulumi.getProject(),
+  stack: pulumi.getStack(),
+});
+
+export const domain = topology.domain;
+export const regions = topology.regions.map((r) => ({ region: r.name, cidr: r.cidr, roles: r.roles }));
+export const shards = topology.shards.map((s) => ({ id: s.id, region: s.region, state: s.state }));
+export const peerings = topology.peerings.map((p) => `${p.requester} <-> ${p.accepter}`);
+export const deploymentUrn = deployment.urn;

@@ -1,0 +1,237 @@
+// What the offline plan writes, computed from the simulated cloud's records: the resource
+// inventory, the rendered files as instances receive them, and the summary for reviewers.
+
+import { parse as parseYaml } from "yaml";
+import type { Topology } from "../../components/topology";
+import type { RecordedResource } from "./simulated-cloud";
+import { isSecretValue } from "./simulated-cloud";
+
+export const REDACTED = "[secret]";
+
+/** One entry of resources.json. */
+export interface PlannedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly provider: string | null;
+  readonly region: string | null;
+  readonly inputs: unknown;
+}
+
+export interface RenderedFile {
+  /** Relative to the plan's rendered/ folder: `<region>/<role>/<resource>/<file>`. */
+  readonly path: string;
+  readonly content: string;
+}
+
+/** Replaces every secret value, however deep, with "[secret]". */
+export function redact(value: unknown): unknown {
+  if (isSecretValue(value)) return REDACTED;
+  if (Array.isArray(value)) return value.map(redact);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+  }
+  return value;
+}
+
+export function inventory(
+  resources: readonly RecordedResource[],
+  regionOf: (r: RecordedResource) => string | null,
+): PlannedResource[] {
+  return resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    provider: r.provider,
+    region: regionOf(r),
+    inputs: redact(r.inputs),
+  }));
+}
+
+function plainString(value: unknown): string | undefined {
+  if (isSecretValue(value)) return undefined; // a secret is never written to disk
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The node role a resource serves, from its `Role` tag ("stack" when untagged). */
+function roleOf(inputs: Record<string, unknown>): string {
+  const tags = inputs.tags as Record<string, unknown> | undefined;
+  const role = tags && typeof tags.Role === "string" ? tags.Role : undefined;
+  return role && /^[a-z0-9-]+$/.test(role) ? role : "stack";
+}
+
+/** Keeps a path inside its folder: no absolute paths, no "..". */
+function safeRelative(path: string): string {
+  return path
+    .split("/")
+    .filter((part) => part !== "" && part !== "." && part !== "..")
+    .join("/");
+}
+
+/**
+ * Every file an instance receives: user-data (decoded from base64 where the API takes it encoded),
+ * each `write_files` entry of a `#cloud-config` user-data, and plain (non-secret) SSM parameters
+ * that nodes read at run time, such as the shard registry.
+ */
+export function renderedFiles(
+  resources: readonly RecordedResource[],
+  regionOf: (r: RecordedResource) => string | null,
+): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  for (const resource of resources) {
+    const region = regionOf(resource) ?? "global";
+    const inputs = resource.inputs;
+    let userData: string | undefined;
+    if (resource.type === "aws:ec2/instance:Instance") {
+      userData = plainString(inputs.userData);
+      const encoded = plainString(inputs.userDataBase64);
+      if (userData === undefined && encoded !== undefined) userData = Buffer.from(encoded, "base64").toString("utf8");
+    } else if (resource.type === "aws:ec2/launchTemplate:LaunchTemplate") {
+      const encoded = plainString(inputs.userData);
+      if (encoded !== undefined) userData = Buffer.from(encoded, "base64").toString("utf8");
+    } else if (resource.type === "aws:ssm/parameter:Parameter" && inputs.type === "String") {
+      const value = plainString(inputs.value);
+      const name = plainString(inputs.name) ?? resource.name;
+      if (value !== undefined) files.push({ path: `${region}/ssm/${safeRelative(name)}`, content: value });
+      continue;
+    }
+    if (userData === undefined) continue;
+    const folder = `${region}/${roleOf(inputs)}/${resource.name}`;
+    files.push({ path: `${folder}/user-data`, content: userData });
+    for (const file of cloudConfigFiles(userData)) {
+      files.push({ path: `${folder}/files/${safeRelative(file.path)}`, content: file.content });
+    }
+  }
+  return files;
+}
+
+/** The `write_files` entries of a `#cloud-config` document (plain or base64 encoded). */
+export function cloudConfigFiles(userData: string): { path: string; content: string }[] {
+  if (!userData.startsWith("#cloud-config")) return [];
+  const doc = parseYaml(userData) as { write_files?: { path?: string; content?: string; encoding?: string }[] } | null;
+  return (doc?.write_files ?? [])
+    .filter((f) => typeof f.path === "string" && typeof f.content === "string")
+    .map((f) => ({
+      path: f.path!,
+      content:
+        f.encoding === "b64" || f.encoding === "base64"
+          ? Buffer.from(f.content!, "base64").toString("utf8")
+          : f.content!,
+    }));
+}
+
+/** Counts per region and type, sorted, for the summary and for PR comments that compare plans. */
+export function countsByRegionAndType(
+  planned: readonly PlannedResource[],
+): { region: string; type: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of planned) {
+    const key = `${r.region ?? "global"}\t${r.type}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .map(([key, count]) => {
+      const [region, type] = key.split("\t");
+      return { region, type, count };
+    })
+    .sort((a, b) => a.region.localeCompare(b.region) || a.type.localeCompare(b.type));
+}
+
+/** Mermaid identifiers must be plain words. */
+function mermaidId(text: string): string {
+  return text.replace(/[^A-Za-z0-9]/g, "_");
+}
+
+/** Above this many bridge regions the relay mesh is one note instead of n(n-1)/2 links. */
+const RELAY_LINKS_DRAWN_UP_TO = 6;
+
+/**
+ * The topology as a Mermaid flowchart: regions with what runs in them, users to the edge, the
+ * private peering links (labelled with why each exists) and the public relay mesh between bridges.
+ * Links are per region pair, so a large stack stays within what Mermaid draws.
+ */
+export function topologyDiagram(topology: Topology): string {
+  const lines = ["flowchart LR", `  users(["users: ${topology.domain}"])`];
+  for (const region of topology.regions) {
+    const id = mermaidId(region.name);
+    lines.push(`  subgraph ${id}["${region.name} ${region.cidr}"]`);
+    if (region.edge)
+      lines.push(`    ${id}_edge["edge: NLB + ${region.edge.nodes} x HAProxy ${region.edge.instanceType}"]`);
+    if (region.shards.length > 0) {
+      const shards = region.shards.map((s) => (s.state === "drain" ? `${s.name} (draining)` : s.name));
+      lines.push(`    ${id}_shards["shards: ${shards.join(", ")}"]`);
+    }
+    if (region.jvb)
+      lines.push(`    ${id}_jvb["bridges: ${region.jvb.minSize}..${region.jvb.maxSize} x ${region.jvb.instanceType}"]`);
+    lines.push("  end");
+  }
+  for (const region of topology.edgeRegions) lines.push(`  users --> ${mermaidId(region)}_edge`);
+  for (const p of topology.peerings) {
+    lines.push(`  ${mermaidId(p.requester)} ---|"peering: ${p.reasons.join(", ")}"| ${mermaidId(p.accepter)}`);
+  }
+  const relay = topology.relayRegions;
+  if (relay.length <= RELAY_LINKS_DRAWN_UP_TO) {
+    for (let i = 0; i < relay.length; i++) {
+      for (let j = i + 1; j < relay.length; j++) {
+        lines.push(`  ${mermaidId(relay[i])}_jvb <-.->|relay UDP 10000| ${mermaidId(relay[j])}_jvb`);
+      }
+    }
+  } else {
+    lines.push(`  relay{{"relay mesh: bridges of all ${relay.length} bridge regions, UDP 10000"}}`);
+  }
+  return lines.join("\n");
+}
+
+export interface SummaryInput {
+  readonly stack: string;
+  readonly configFile: string;
+  readonly topology: Topology;
+  readonly planned: readonly PlannedResource[];
+  readonly rendered: readonly RenderedFile[];
+}
+
+export function summaryMarkdown(input: SummaryInput): string {
+  const { topology, planned } = input;
+  const custom = planned.filter((r) => !r.type.startsWith("jitsi:")).length;
+  const out: string[] = [
+    `# Offline plan: stack \`${input.stack}\``,
+    "",
+    `Config: \`${input.configFile}\`. Domain: \`${topology.domain}\`${topology.hostedZone ? ` (zone \`${topology.hostedZone}\`)` : " (no hosted zone: DNS records are created by hand)"}.`,
+    `${planned.length} resources (${custom} cloud resources and providers, ${planned.length - custom} components) in ${topology.regions.length} regions; ${input.rendered.length} rendered files.`,
+    "",
+    "## Regions",
+    "",
+    "| region | VPC range | subnets | roles | shards |",
+    "| --- | --- | --- | --- | --- |",
+    ...topology.regions.map(
+      (r) =>
+        `| ${r.name} | ${r.cidr} | ${r.subnets.map((s) => s.cidr).join(", ")} | ${r.roles.join(", ")} | ${r.shards.map((s) => s.id).join(", ") || "-"} |`,
+    ),
+    "",
+    "## Peering",
+    "",
+    ...(topology.peerings.length === 0
+      ? ["No peering: everything that talks privately lives in one region."]
+      : [
+          "| requester | accepter | why |",
+          "| --- | --- | --- |",
+          ...topology.peerings.map((p) => `| ${p.requester} | ${p.accepter} | ${p.reasons.join(", ")} |`),
+        ]),
+    "",
+    "## Topology",
+    "",
+    "```mermaid",
+    topologyDiagram(topology),
+    "```",
+    "",
+    "## Resources per region and type",
+    "",
+    "| region | type | count |",
+    "| --- | --- | ---: |",
+    ...countsByRegionAndType(planned).map((c) => `| ${c.region} | \`${c.type}\` | ${c.count} |`),
+    "",
+  ];
+  return out.join("\n");
+}

@@ -1,0 +1,89 @@
+// The offline plan as a library: run the real program against the simulated cloud and collect
+// what it would create and render. scripts/plan.ts is the command-line wrapper; tests and the
+// benchmark call these functions directly.
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { fromPulumiConfig, parseSettings } from "../../components/config";
+import { buildTopology, type Topology } from "../../components/topology";
+import { inventory, renderedFiles, summaryMarkdown, type PlannedResource, type RenderedFile } from "./plan-output";
+import { SimulatedCloud, type InvokeTable } from "./simulated-cloud";
+import type { StackConfig } from "./stack-files";
+
+export const REPO_ROOT = resolve(__dirname, "..", "..");
+export const PROGRAM = join(REPO_ROOT, "index.ts");
+
+export interface PlanResult {
+  readonly stack: string;
+  readonly topology: Topology;
+  readonly planned: PlannedResource[];
+  readonly rendered: RenderedFile[];
+  /** The program's stack outputs, resolved. */
+  readonly outputs: Record<string, unknown>;
+  readonly cloud: SimulatedCloud;
+}
+
+function resolveOutput(value: unknown): Promise<unknown> {
+  return new Promise((done) => pulumi.output(value as pulumi.Input<unknown>).apply((v) => done(v)));
+}
+
+/**
+ * Validates the config (throwing ConfigError before anything is created), then loads the program
+ * under the simulated cloud and waits for every registration. Loads the program once per process.
+ */
+export async function planStack(
+  stackConfig: StackConfig,
+  options: { program?: string; invokes?: InvokeTable } = {},
+): Promise<PlanResult> {
+  const topology = buildTopology(parseSettings(fromPulumiConfig(stackConfig.config)));
+  const cloud = await SimulatedCloud.install({ ...stackConfig, invokes: options.invokes });
+  const program = (await import(options.program ?? PROGRAM)) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) {
+    if (key !== "default" && key !== "__esModule") outputs[key] = await resolveOutput(value);
+  }
+  await cloud.settle();
+  if (cloud.violations.length > 0) {
+    throw new Error(`the program broke a rule of the stack:\n${cloud.violations.map((v) => `  ${v}`).join("\n")}`);
+  }
+  const regionOf = cloud.regionOf.bind(cloud);
+  const planned = inventory(cloud.resources, regionOf);
+  return {
+    stack: stackConfig.stack,
+    topology,
+    planned,
+    rendered: renderedFiles(cloud.resources, regionOf),
+    outputs,
+    cloud,
+  };
+}
+
+/** Files the plan owns in its output folder; removed first, so a failed plan leaves none stale. */
+export function clearPlan(outDir: string): void {
+  for (const entry of ["resources.json", "summary.md", "rendered"]) {
+    rmSync(join(outDir, entry), { recursive: true, force: true });
+  }
+}
+
+export function writePlan(result: PlanResult, outDir: string, configFile: string): void {
+  clearPlan(outDir);
+  mkdirSync(join(outDir, "rendered"), { recursive: true });
+  for (const file of result.rendered) {
+    const path = join(outDir, "rendered", file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+  }
+  writeFileSync(
+    join(outDir, "summary.md"),
+    summaryMarkdown({
+      stack: result.stack,
+      configFile,
+      topology: result.topology,
+      planned: result.planned,
+      rendered: result.rendered,
+    }),
+  );
+  // Written last: its presence means the plan completed.
+  writeFileSync(join(outDir, "resources.json"), `${JSON.stringify(result.planned, null, 2)}\n`);
+}

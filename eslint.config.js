@@ -22,7 +22,7 @@ module.exports = tseslint.config(
   },
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       // Pulumi components are constructed for their side effects (registration).
       "no-new": "off",
     },

@@ -24,8 +24,11 @@ export interface PlanResult {
   readonly cloud: SimulatedCloud;
 }
 
+/** Resolves a stack output, rejecting when anything it depends on failed (an invoke, say). */
 function resolveOutput(value: unknown): Promise<unknown> {
-  return new Promise((done) => pulumi.output(value as pulumi.Input<unknown>).apply((v) => done(v)));
+  // `promise()` is the SDK's internal view of an Output; unlike apply() it also carries failures.
+  const output = pulumi.output(value) as unknown as { promise(): Promise<unknown> };
+  return output.promise();
 }
 
 /**
@@ -38,14 +41,31 @@ export async function planStack(
 ): Promise<PlanResult> {
   const topology = buildTopology(parseSettings(fromPulumiConfig(stackConfig.config)));
   const cloud = await SimulatedCloud.install({ ...stackConfig, invokes: options.invokes });
-  const program = (await import(options.program ?? PROGRAM)) as Record<string, unknown>;
+  // A failure inside the program (a rejected invoke, say) can surface as a rejection nobody awaits;
+  // the engine would report it as an error, and so does the plan, instead of crashing or hanging.
+  const stray: unknown[] = [];
+  const onStray = (reason: unknown) => stray.push(reason);
+  process.on("unhandledRejection", onStray);
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(program)) {
-    if (key !== "default" && key !== "__esModule") outputs[key] = await resolveOutput(value);
+  let failure: unknown;
+  try {
+    const program = (await import(options.program ?? PROGRAM)) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(program)) {
+      if (key !== "default" && key !== "__esModule") outputs[key] = await resolveOutput(value);
+    }
+  } catch (err) {
+    failure = err;
   }
-  await cloud.settle();
+  await cloud.settle().catch((err: unknown) => stray.push(err));
+  // Rejections are reported as unhandled one turn of the event loop after they happen.
+  await new Promise((done) => setImmediate(done));
+  process.off("unhandledRejection", onStray);
+  if (failure !== undefined) throw failure;
   if (cloud.violations.length > 0) {
     throw new Error(`the program broke a rule of the stack:\n${cloud.violations.map((v) => `  ${v}`).join("\n")}`);
+  }
+  if (stray.length > 0) {
+    throw new Error(`the program failed:\n${stray.map((e) => `  ${(e as Error)?.message ?? String(e)}`).join("\n")}`);
   }
   const regionOf = cloud.regionOf.bind(cloud);
   const planned = inventory(cloud.resources, regionOf);

@@ -203,7 +203,10 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const answer = this.invokes[args.token];
     if (!answer) {
-      throw new Error(`the simulated cloud does not know the invoke ${args.token}; add its answer to the invoke table`);
+      const message = `the simulated cloud does not know the invoke ${args.token}; add its answer to the invoke table`;
+      this.violations.push(message);
+      // The SDK reports an invoke failure by the gRPC error's `details`, as the engine sends them.
+      throw Object.assign(new Error(message), { details: message });
     }
     if (args.token.startsWith("aws:") && !args.provider) {
       this.violations.push(`invoke ${args.token} has no explicit provider; it would run against the default region`);

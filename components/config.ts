@@ -171,7 +171,7 @@ class Reader {
   /** An object whose keys must all be in `known`; undefined (and a problem) when not an object. */
   object(path: string, value: unknown, known: readonly string[], what = "an object"): Plain | undefined {
     if (!isPlainObject(value)) {
-      this.report(path, `must be ${what}`);
+      this.report(path, `must be ${what} (got ${show(value)})`);
       return undefined;
     }
     for (const key of Object.keys(value)) {
@@ -205,7 +205,10 @@ class Reader {
 
   dnsName(path: string, value: unknown, example: string): string | undefined {
     if (typeof value !== "string" || !DNS_NAME.test(value)) {
-      this.report(path, `${show(value)} is not a lower-case DNS name (like ${example})`);
+      this.report(
+        path,
+        `${show(value)} is not a DNS name: lower-case labels of letters, digits and hyphens, at least two, joined by dots, no trailing dot (like ${example})`,
+      );
       return undefined;
     }
     return value;
@@ -268,22 +271,27 @@ export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings 
   }
 
   const regions = readRegions(r, raw.regions);
-  const regionNames = Object.keys(regions);
-  const shards = readShards(r, raw.shards, regionNames);
-  const octo = readOcto(r, raw.octo, regionNames);
+  // Rules that look across keys judge what the operator wrote, not what survived validation, so
+  // that one mistake is reported once: a shard naming a region whose settings are broken is not
+  // also told that the region does not exist. Undefined: the regions key itself is broken.
+  const rawRegions = isPlainObject(raw.regions) && Object.keys(raw.regions).length > 0 ? raw.regions : undefined;
+  const declared = rawRegions ? Object.keys(rawRegions).filter((name) => REGION_CODE.test(name)) : undefined;
+  const shards = readShards(r, raw.shards, declared);
+  const octo = readOcto(r, raw.octo, declared);
 
-  // whole-stack rules, only meaningful once regions parsed
-  if (raw.regions !== undefined && isPlainObject(raw.regions) && regionNames.length > 0) {
-    if (!regionNames.some((n) => regions[n].jvb)) {
+  if (rawRegions && declared && Object.values(rawRegions).every(isPlainObject)) {
+    const specs = declared.map((name) => ({ name, spec: rawRegions[name] as Plain }));
+    if (!specs.some(({ spec }) => spec.jvb !== undefined)) {
       r.report(key("regions"), "no region has a jvb pool; at least one region needs bridges");
     }
-    if (!regionNames.some((n) => regions[n].edge)) {
+    if (!specs.some(({ spec }) => spec.edge !== undefined)) {
       r.report(key("regions"), "no region has an edge; at least one region needs HAProxy nodes");
     }
-    const shardRegions = new Set(shards.map((s) => s.region));
-    for (const name of regionNames) {
-      const region = regions[name];
-      if (!region.jvb && !region.edge && !shardRegions.has(name)) {
+    const shardRegions = new Set(
+      (Array.isArray(raw.shards) ? raw.shards : []).map((s) => (isPlainObject(s) ? s.region : undefined)),
+    );
+    for (const { name, spec } of specs) {
+      if (spec.jvb === undefined && spec.edge === undefined && !shardRegions.has(name)) {
         r.report(`${key("regions")}.${name}`, "runs nothing (no jvb, no edge, no shard); give it a role or remove it");
       }
     }
@@ -360,16 +368,16 @@ function readVpcCidr(r: Reader, path: string, value: unknown) {
   const { block, address } = parsed;
   let ok = true;
   if (address !== block.base) {
-    r.report(path, `${value as string} has host bits set (the block would be ${formatCidr(block)})`);
+    r.report(path, `${show(value)} has host bits set (the block would be ${formatCidr(block)})`);
     ok = false;
   }
   if (block.prefix < LIMITS.vpcPrefix.largest) {
-    r.report(path, `/${block.prefix} is too large: a VPC range is at most /${LIMITS.vpcPrefix.largest}`);
+    r.report(path, `/${block.prefix} is too large: AWS allows no VPC range larger than a /${LIMITS.vpcPrefix.largest}`);
     ok = false;
   } else if (block.prefix > LIMITS.vpcPrefix.smallest) {
     r.report(
       path,
-      `/${block.prefix} is too small: at least /${LIMITS.vpcPrefix.smallest} is needed so that every availability zone gets a /26 subnet`,
+      `/${block.prefix} is too small: the range must be a /${LIMITS.vpcPrefix.smallest} or larger (prefix at most ${LIMITS.vpcPrefix.smallest}) so that every availability zone gets a /26 subnet`,
     );
     ok = false;
   }
@@ -383,17 +391,14 @@ function readVpcCidr(r: Reader, path: string, value: unknown) {
 function readJvb(r: Reader, path: string, value: unknown): JvbSettings | undefined {
   const spec = r.object(path, value, JVB_KEYS);
   if (!spec) return undefined;
+  const instanceType = r.instanceType(`${path}.instanceType`, spec.instanceType, DEFAULTS.jvb.instanceType);
   const minSize = r.integer(`${path}.minSize`, spec.minSize, DEFAULTS.jvb.minSize, LIMITS.jvbSize);
   let maxSize = r.integer(`${path}.maxSize`, spec.maxSize, Math.max(DEFAULTS.jvb.maxSize, minSize), LIMITS.jvbMaxSize);
   if (maxSize < minSize) {
     r.report(`${path}.maxSize`, `must be at least minSize (${minSize})`);
     maxSize = minSize;
   }
-  return {
-    instanceType: r.instanceType(`${path}.instanceType`, spec.instanceType, DEFAULTS.jvb.instanceType),
-    minSize,
-    maxSize,
-  };
+  return { instanceType, minSize, maxSize };
 }
 
 function readEdge(r: Reader, path: string, value: unknown): EdgeSettings | undefined {
@@ -405,7 +410,8 @@ function readEdge(r: Reader, path: string, value: unknown): EdgeSettings | undef
   };
 }
 
-function readShards(r: Reader, value: unknown, regionNames: readonly string[]): ShardSettings[] {
+/** `regionNames`: the declared region codes, or undefined when jitsi:regions is itself broken. */
+function readShards(r: Reader, value: unknown, regionNames: readonly string[] | undefined): ShardSettings[] {
   const path = `${NAMESPACE}:shards`;
   const shards: ShardSettings[] = [];
   if (value === undefined) {
@@ -438,18 +444,15 @@ function readShards(r: Reader, value: unknown, regionNames: readonly string[]): 
     }
     let region: string | undefined;
     if (spec.region === undefined) r.report(`${at}.region`, "required");
-    else if (typeof spec.region !== "string" || !regionNames.includes(spec.region)) {
-      r.report(
-        `${at}.region`,
-        `${show(spec.region)} is not in ${NAMESPACE}:regions (${regionNames.join(", ") || "none configured"})`,
-      );
+    else if (typeof spec.region !== "string" || (regionNames && !regionNames.includes(spec.region))) {
+      r.report(`${at}.region`, `${show(spec.region)} is not in ${NAMESPACE}:regions (${regionNames?.join(", ")})`);
     } else region = spec.region;
+    const instanceType = r.instanceType(`${at}.instanceType`, spec.instanceType, DEFAULTS.shard.instanceType);
     let state: ShardState = DEFAULTS.shard.state;
     if (spec.state !== undefined) {
       if ((SHARD_STATES as readonly unknown[]).includes(spec.state)) state = spec.state as ShardState;
-      else r.report(`${at}.state`, `${show(spec.state)} must be ${SHARD_STATES.join(" or ")}`);
+      else r.report(`${at}.state`, `must be ${SHARD_STATES.join(" or ")} (got ${show(spec.state)})`);
     }
-    const instanceType = r.instanceType(`${at}.instanceType`, spec.instanceType, DEFAULTS.shard.instanceType);
     if (name && region) shards.push({ name, region, instanceType, state });
   });
   if (value.length > 0 && shards.length === value.length && shards.every((s) => s.state === "drain")) {
@@ -458,7 +461,7 @@ function readShards(r: Reader, value: unknown, regionNames: readonly string[]): 
   return shards;
 }
 
-function readOcto(r: Reader, value: unknown, regionNames: readonly string[]): OctoSettings {
+function readOcto(r: Reader, value: unknown, regionNames: readonly string[] | undefined): OctoSettings {
   const path = `${NAMESPACE}:octo`;
   const d = DEFAULTS.octo;
   if (value === undefined) return { ...d, regionGroups: [] };
@@ -488,14 +491,17 @@ function readOcto(r: Reader, value: unknown, regionNames: readonly string[]): Oc
         const names: string[] = [];
         group.forEach((region, i) => {
           const at = `${groupsPath}[${g}][${i}]`;
-          if (typeof region !== "string" || !regionNames.includes(region)) {
-            r.report(
-              at,
-              `${show(region)} is not in ${NAMESPACE}:regions (${regionNames.join(", ") || "none configured"})`,
-            );
+          if (typeof region !== "string" || (regionNames && !regionNames.includes(region))) {
+            r.report(at, `${show(region)} is not in ${NAMESPACE}:regions (${regionNames?.join(", ")})`);
           } else if (groupOf.has(region)) {
             // jicofo maps a region to one group; a second membership would be silently ignored
-            r.report(at, `${region} is already in ${groupsPath}[${groupOf.get(region)}]`);
+            const first = groupOf.get(region);
+            r.report(
+              at,
+              first === g
+                ? `${region} is listed twice in ${groupsPath}[${g}]`
+                : `${region} is already in ${groupsPath}[${first}]`,
+            );
           } else {
             groupOf.set(region, g);
             names.push(region);

@@ -25,4 +25,14 @@ export const domain = topology.domain;
 export const regions = topology.regions.map((r) => ({ region: r.name, cidr: r.cidr, roles: r.roles }));
 export const shards = topology.shards.map((s) => ({ id: s.id, region: s.region, state: s.state }));
 export const peerings = topology.peerings.map((p) => `${p.requester} <-> ${p.accepter}`);
+export const networks = Object.fromEntries(
+  Object.entries(deployment.regions).map(([name, region]) => [
+    name,
+    { vpcId: region.network.vpcId, subnetIds: region.network.subnetIds },
+  ]),
+);
+/** Parameter names (never values) of each shard's secrets; the same name in every region holding a copy. */
+export const shardSecretParameters = Object.fromEntries(
+  Object.entries(deployment.secrets).map(([id, secrets]) => [id, secrets.parameterNames]),
+);
 export const deploymentUrn = deployment.urn;

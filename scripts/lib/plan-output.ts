@@ -190,6 +190,73 @@ export interface SummaryInput {
   readonly topology: Topology;
   readonly planned: readonly PlannedResource[];
   readonly rendered: readonly RenderedFile[];
+  /** Resource name by the id the simulated cloud gave it, to name what a rule or route points at. */
+  readonly namesById: ReadonlyMap<string, string>;
+}
+
+function inputsOf(r: PlannedResource): Record<string, unknown> {
+  return (r.inputs ?? {}) as Record<string, unknown>;
+}
+
+/** Every security group rule, as reviewers read a firewall: group, direction, port, peer, why. */
+export function firewallTable(planned: readonly PlannedResource[], namesById: ReadonlyMap<string, string>): string[] {
+  const nameOf = (id: unknown) => (typeof id === "string" ? (namesById.get(id) ?? id) : "?");
+  const rows = planned
+    .filter(
+      (r) =>
+        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" ||
+        r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    )
+    .map((r) => {
+      const i = inputsOf(r);
+      const inbound = r.type.includes("Ingress");
+      const protocol = i.ipProtocol === "-1" ? "all" : `${String(i.ipProtocol)} ${String(i.fromPort)}`;
+      const peer =
+        i.referencedSecurityGroupId !== undefined ? `group ${nameOf(i.referencedSecurityGroupId)}` : String(i.cidrIpv4);
+      return `| ${r.region ?? "global"} | ${nameOf(i.securityGroupId)} | ${inbound ? "in" : "out"} | ${protocol} | ${inbound ? "from" : "to"} ${peer} | ${String(i.description ?? "")} |`;
+    });
+  if (rows.length === 0) return ["No security groups."];
+  rows.sort();
+  return ["| region | group | dir | protocol, port | peer | why |", "| --- | --- | --- | --- | --- | --- |", ...rows];
+}
+
+/** Parameters per region (never their values) and instance roles with what their policies allow. */
+export function parametersAndRoles(
+  planned: readonly PlannedResource[],
+  namesById: ReadonlyMap<string, string>,
+): string[] {
+  const parameters = planned
+    .filter((r) => r.type === "aws:ssm/parameter:Parameter")
+    .map((r) => `| ${r.region ?? "global"} | \`${String(inputsOf(r).name)}\` | ${String(inputsOf(r).type)} |`);
+  const policies = planned
+    .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")
+    .flatMap((r) => {
+      const i = inputsOf(r);
+      const role = typeof i.role === "string" ? (namesById.get(i.role) ?? i.role) : "?";
+      const doc =
+        typeof i.policy === "string"
+          ? (JSON.parse(i.policy) as { Statement?: { Action: string[]; Resource: string[] }[] })
+          : {};
+      return (doc.Statement ?? []).map(
+        (st) =>
+          `| ${r.region ?? "global"} | ${role} | ${st.Action.join(", ")} | ${st.Resource.map((x) => `\`${x}\``).join("<br>")} |`,
+      );
+    });
+  return [
+    ...(parameters.length === 0
+      ? ["No parameters."]
+      : ["| region | parameter | type |", "| --- | --- | --- |", ...parameters]),
+    "",
+    ...(policies.length === 0
+      ? ["No instance roles."]
+      : [
+          "Instance roles (each also has AmazonSSMManagedInstanceCore for Session Manager):",
+          "",
+          "| region | role | actions | resources |",
+          "| --- | --- | --- | --- |",
+          ...policies,
+        ]),
+  ];
 }
 
 export function summaryMarkdown(input: SummaryInput): string {
@@ -225,6 +292,14 @@ export function summaryMarkdown(input: SummaryInput): string {
     "```mermaid",
     topologyDiagram(topology),
     "```",
+    "",
+    "## Security groups",
+    "",
+    ...firewallTable(planned, input.namesById),
+    "",
+    "## Parameters and instance roles",
+    "",
+    ...parametersAndRoles(planned, input.namesById),
     "",
     "## Resources per region and type",
     "",

@@ -102,6 +102,7 @@ export function writePlan(result: PlanResult, outDir: string, configFile: string
       topology: result.topology,
       planned: result.planned,
       rendered: result.rendered,
+      namesById: new Map(result.cloud.resources.filter((r) => r.id).map((r) => [r.id!, r.name])),
     }),
   );
   // Written last: its presence means the plan completed.

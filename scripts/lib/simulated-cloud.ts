@@ -15,13 +15,15 @@ const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc") as {
   deserializeProperties(struct: unknown): Record<string, unknown>;
   specialSigKey: string;
   specialSecretSig: string;
 };
 
-type Callback = (err: unknown, response: { getUrn(): string } | undefined) => void;
+type Callback = (err: unknown, response: { getUrn(): string; getId(): string } | undefined) => void;
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -49,6 +51,8 @@ export const SECRET_PREFIX = "PLAN-SECRET-";
 /** One resource as the engine would have received it. */
 export interface RecordedResource {
   readonly urn: string;
+  /** The id the simulated cloud gave it (`<name>-id`); null for components. */
+  readonly id: string | null;
   readonly type: string;
   readonly name: string;
   readonly custom: boolean;
@@ -136,6 +140,9 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     const cloud = new SimulatedCloud({ ...DEFAULT_INVOKES, ...options.invokes });
     // setMocks turns on the runtime features a real engine offers; then swap in our observing monitor.
     await pulumi.runtime.setMocks(cloud, options.project, options.stack, false);
+    // setMockOptions resets those features (secrets among them); keep what setMocks turned on.
+    const store = state.getStore();
+    const features = Object.fromEntries(Object.entries(store).filter(([key]) => key.startsWith("supports")));
     const monitor = new MockMonitor(cloud);
     // The stock mock qualifies a type with its parent's last type only; the engine uses the whole
     // chain (Deployment$Region$provider). URNs are an API here, so the plan shows the real ones.
@@ -149,11 +156,12 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       const key = `${req.getType()}::${req.getName()}`;
       cloud.pendingSecretOutputs.set(key, req.getAdditionalsecretoutputsList());
       return register(req, (err, response) => {
-        if (!err && response) cloud.record(req, response.getUrn());
+        if (!err && response) cloud.record(req, response.getUrn(), response.getId());
         callback(err, response);
       });
     };
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, false);
+    Object.assign(store, features);
     pulumi.runtime.setAllConfig(options.config ?? {});
     return cloud;
   }
@@ -189,6 +197,9 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     if (type.startsWith("aws:")) {
       const service = type.split(":")[1].split("/")[0];
       computed.arn = `arn:aws:${service}:${region ?? ""}:${SIMULATED_ACCOUNT}:${name}`;
+      // The provider auto-names what the program leaves unnamed (with a random suffix); the
+      // simulation uses the logical name, so that plans are repeatable.
+      computed.name = name;
     }
     if (type === "random:index/randomPassword:RandomPassword") computed.result = `${SECRET_PREFIX}${name}`;
     const state: Record<string, unknown> = { ...computed, ...inputs };
@@ -219,12 +230,13 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
     return urn ? (this.providerRegions.get(urn) ?? null) : null;
   }
 
-  private record(req: RegisterRequest, urn: string): void {
+  private record(req: RegisterRequest, urn: string, id: string): void {
     const inputs = rpc.deserializeProperties(req.getObject());
     const provider = providerUrn(req.getProvider());
     if (req.getType() === "pulumi:providers:aws") this.providerRegions.set(urn, String(inputs.region ?? ""));
     this.resources.push({
       urn,
+      id: id || null,
       type: req.getType(),
       name: req.getName(),
       custom: req.getCustom(),

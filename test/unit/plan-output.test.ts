@@ -19,6 +19,7 @@ const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b470
 function resource(type: string, name: string, inputs: Record<string, unknown>, region = "eu-west-1"): RecordedResource {
   return {
     urn: `urn:pulumi:dev::jitsi::${type}::${name}`,
+    id: `${name}-id`,
     type,
     name,
     custom: true,
@@ -173,7 +174,14 @@ describe("summary", () => {
       { region: "eu-west-1", type: "aws:ec2/subnet:Subnet", count: 2 },
       { region: "eu-west-1", type: "aws:ec2/vpc:Vpc", count: 1 },
     ]);
-    const md = summaryMarkdown({ stack: "dev", configFile: "Pulumi.dev.yaml", topology, planned, rendered: [] });
+    const md = summaryMarkdown({
+      stack: "dev",
+      configFile: "Pulumi.dev.yaml",
+      topology,
+      planned,
+      rendered: [],
+      namesById: new Map(),
+    });
     expect(md).toContain("3 resources (3 cloud resources and providers, 0 components) in 2 regions; 0 rendered files.");
     expect(md).toContain(
       "| eu-west-1 | 10.10.0.0/16 | 10.10.0.0/20, 10.10.16.0/20 | signalling, bridges, edge | eu-west-1-eu1 |",

@@ -8,7 +8,7 @@ import { ConfigError } from "../components/config";
 import { REPO_ROOT, clearPlan, planStack, writePlan } from "./lib/plan";
 import { readStackFiles } from "./lib/stack-files";
 
-const USAGE = "usage: npm run plan -- [--config Pulumi.<stack>.yaml] [--out DIR] [--stack NAME]";
+const USAGE = "usage: npm run plan -- [--config Pulumi.<stack>.yaml] [--out DIR] [--stack NAME] [--stack-traces]";
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`${message}\n`);
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
         config: { type: "string", default: "Pulumi.dev.yaml" },
         out: { type: "string", default: "plan" },
         stack: { type: "string" },
+        "stack-traces": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -49,10 +50,11 @@ async function main(): Promise<void> {
   process.stderr.write(`plan: running the program for stack ${stackConfig.stack} against the simulated cloud\n`);
   let result;
   try {
-    result = await planStack(stackConfig);
+    result = await planStack(stackConfig, { stackTraces: args["stack-traces"] });
   } catch (err) {
     if (err instanceof ConfigError) fail(`${configFile}: ${err.message}\nNothing was planned.`);
-    fail(`plan: ${(err as Error).stack ?? err}`);
+    const hint = args["stack-traces"] ? "" : "\n(run again with --stack-traces to see where it happened)";
+    fail(`plan: ${(err as Error).stack ?? err}${hint}`);
   }
   writePlan(result, outDir, configFile);
   const where = relative(process.cwd(), outDir) || ".";

@@ -97,6 +97,8 @@ describe("npm run plan", () => {
   it("says how it is used when given an unknown flag", async () => {
     const { code, stderr } = await plan(["--conifg", "x"]);
     expect(code).toBe(2);
-    expect(stderr).toContain("usage: npm run plan -- [--config Pulumi.<stack>.yaml] [--out DIR] [--stack NAME]");
+    expect(stderr).toContain(
+      "usage: npm run plan -- [--config Pulumi.<stack>.yaml] [--out DIR] [--stack NAME] [--stack-traces]",
+    );
   });
 });

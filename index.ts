@@ -36,3 +36,16 @@ export const shardSecretParameters = Object.fromEntries(
   Object.entries(deployment.secrets).map(([id, secrets]) => [id, secrets.parameterNames]),
 );
 export const deploymentUrn = deployment.urn;
+/** Per shard: where its signalling node runs and how to open a shell on it (no SSH: Session Manager). */
+export const shardNodes = Object.fromEntries(
+  Object.entries(deployment.shards).map(([id, shard]) => [
+    id,
+    {
+      region: shard.region,
+      instanceId: shard.instanceId,
+      privateIp: shard.privateIp,
+      session: pulumi.interpolate`aws ssm start-session --region ${shard.region} --target ${shard.instanceId}`,
+    },
+  ]),
+);
+export const shardRegistryParameter = deployment.registry.parameterName;

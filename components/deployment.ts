@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Peering } from "./peering";
 import { Region } from "./region";
+import { ShardRegistry } from "./registry";
 import { ShardSecrets } from "./secrets";
+import { Shard } from "./shard";
 import type { Topology } from "./topology";
 
 export interface DeploymentArgs {
@@ -23,6 +25,9 @@ export class Deployment extends pulumi.ComponentResource {
   public readonly peerings: readonly Peering[];
   /** Keyed by shard id. */
   public readonly secrets: Readonly<Record<string, ShardSecrets>>;
+  /** Keyed by shard id. */
+  public readonly shards: Readonly<Record<string, Shard>>;
+  public readonly registry: ShardRegistry;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jitsi:aws:Deployment", name, {}, opts);
@@ -63,6 +68,56 @@ export class Deployment extends pulumi.ComponentResource {
           { parent: this },
         ),
       ]),
+    );
+
+    // A shard's node belongs to its region (removing the region removes it); it starts only once
+    // its secrets exist, since it reads them at first boot.
+    this.shards = Object.fromEntries(
+      topology.shards.map((shard) => {
+        const region = regions[shard.region];
+        const secrets = this.secrets[shard.id];
+        return [
+          shard.id,
+          new Shard(
+            `${name}-${shard.region}-shard-${shard.name}`,
+            {
+              shard,
+              domain: topology.domain,
+              stack: args.stack,
+              octo: topology.octo,
+              knownRegions: topology.regions.map((r) => r.name),
+              parameters: {
+                jvbPassword: secrets.parameterNames["jvb-password"],
+                jicofoPassword: secrets.parameterNames["jicofo-password"],
+              },
+              provider: region.provider,
+              subnetId: region.network.subnetIds[0],
+              securityGroupId: region.securityGroups.ids.signalling!,
+              instanceProfileName: region.roles.signalling!.instanceProfileName,
+            },
+            { parent: region, dependsOn: [secrets] },
+          ),
+        ];
+      }),
+    );
+
+    const followers = topology.regions.filter((r) => r.jvb || r.edge).map((r) => r.name);
+    this.registry = new ShardRegistry(
+      `${name}-registry`,
+      {
+        stack: args.stack,
+        entries: topology.shards.map((shard) =>
+          this.shards[shard.id].privateIp.apply((address) => ({
+            id: shard.id,
+            region: shard.region,
+            address,
+            domain: topology.domain,
+            state: shard.state,
+          })),
+        ),
+        providers: Object.fromEntries(followers.map((r) => [r, regions[r].provider])),
+      },
+      { parent: this },
     );
 
     this.registerOutputs({ regions: Object.keys(regions), peerings: this.peerings.map((p) => p.connectionId) });

@@ -1,6 +1,7 @@
 // What the offline plan writes, computed from the simulated cloud's records: the resource
 // inventory, the rendered files as instances receive them, and the summary for reviewers.
 
+import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import type { Topology } from "../../components/topology";
 import type { RecordedResource } from "./simulated-cloud";
@@ -20,7 +21,7 @@ export interface PlannedResource {
 }
 
 export interface RenderedFile {
-  /** Relative to the plan's rendered/ folder: `<region>/<role>/<resource>/<file>`. */
+  /** Relative to the plan's rendered/ folder: `<region>/<node>/<file>`, e.g. `eu-west-1/shard-eu1/user-data`. */
   readonly path: string;
   readonly content: string;
 }
@@ -55,11 +56,17 @@ function plainString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** The node role a resource serves, from its `Role` tag ("stack" when untagged). */
-function roleOf(inputs: Record<string, unknown>): string {
-  const tags = inputs.tags as Record<string, unknown> | undefined;
-  const role = tags && typeof tags.Role === "string" ? tags.Role : undefined;
-  return role && /^[a-z0-9-]+$/.test(role) ? role : "stack";
+/**
+ * The folder of a node's files under rendered/<region>/: `shard-<name>` for a signalling node,
+ * `jvb` for a bridge pool, `edge` for HAProxy nodes; from the resource's `Role` and `Shard` tags.
+ */
+function nodeFolder(inputs: Record<string, unknown>): string | undefined {
+  const tags = (inputs.tags ?? {}) as Record<string, unknown>;
+  const safe = (v: unknown) => (typeof v === "string" && /^[a-z0-9-]+$/.test(v) ? v : undefined);
+  const shard = safe(tags.Shard);
+  if (shard) return `shard-${shard}`;
+  const role = safe(tags.Role);
+  return role === "bridges" ? "jvb" : role;
 }
 
 /** Keeps a path inside its folder: no absolute paths, no "..". */
@@ -87,24 +94,31 @@ export function renderedFiles(
     if (resource.type === "aws:ec2/instance:Instance") {
       userData = plainString(inputs.userData);
       const encoded = plainString(inputs.userDataBase64);
-      if (userData === undefined && encoded !== undefined) userData = Buffer.from(encoded, "base64").toString("utf8");
+      if (userData === undefined && encoded !== undefined) userData = decodeUserData(encoded);
     } else if (resource.type === "aws:ec2/launchTemplate:LaunchTemplate") {
       const encoded = plainString(inputs.userData);
-      if (encoded !== undefined) userData = Buffer.from(encoded, "base64").toString("utf8");
+      if (encoded !== undefined) userData = decodeUserData(encoded);
     } else if (resource.type === "aws:ssm/parameter:Parameter" && inputs.type === "String") {
-      const value = plainString(inputs.value);
+      const value = plainString(inputs.insecureValue) ?? plainString(inputs.value);
       const name = plainString(inputs.name) ?? resource.name;
       if (value !== undefined) files.push({ path: `${region}/ssm/${safeRelative(name)}`, content: value });
       continue;
     }
     if (userData === undefined) continue;
-    const folder = `${region}/${roleOf(inputs)}/${resource.name}`;
+    const node = nodeFolder(inputs);
+    const folder = node ? `${region}/${node}` : `${region}/other/${resource.name}`;
     files.push({ path: `${folder}/user-data`, content: userData });
     for (const file of cloudConfigFiles(userData)) {
       files.push({ path: `${folder}/files/${safeRelative(file.path)}`, content: file.content });
     }
   }
   return files;
+}
+
+/** Base64 user-data as the instance gets it: gzip (which cloud-init unpacks) undone too. */
+export function decodeUserData(encoded: string): string {
+  const bytes = Buffer.from(encoded, "base64");
+  return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
 }
 
 /** The `write_files` entries of a `#cloud-config` document (plain or base64 encoded). */

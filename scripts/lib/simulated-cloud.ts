@@ -92,6 +92,21 @@ export const DEFAULT_INVOKES: InvokeTable = {
     id: SIMULATED_ACCOUNT,
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  // Only AWS's public parameters (AMI ids); the stack's own parameters are never read back.
+  "aws:ssm/getParameter:getParameter": ({ region, inputs }) => {
+    const name = String(inputs.name);
+    if (!name.startsWith("/aws/service/"))
+      throw new Error(`the simulated cloud answers only public parameters, not ${name}`);
+    const image = `ami-plan-${name.split("/").slice(3).join("-")}`;
+    return {
+      name,
+      value: image,
+      insecureValue: image,
+      type: "String",
+      arn: `arn:aws:ssm:${region}::parameter${name}`,
+      id: name,
+    };
+  },
 };
 
 export function isSecretValue(value: unknown): value is { value: unknown } {
@@ -202,6 +217,7 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       computed.name = name;
     }
     if (type === "random:index/randomPassword:RandomPassword") computed.result = `${SECRET_PREFIX}${name}`;
+    if (type === "aws:ec2/instance:Instance") computed.privateIp = this.nextAddress(String(inputs.subnetId ?? ""));
     const state: Record<string, unknown> = { ...computed, ...inputs };
     if (computed.result !== undefined) state.result = computed.result;
     // The engine keeps additionalSecretOutputs secret; so does the simulated cloud.
@@ -223,6 +239,19 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       this.violations.push(`invoke ${args.token} has no explicit provider; it would run against the default region`);
     }
     return answer({ region: this.regionOfReference(args.provider), inputs: args.inputs as Record<string, unknown> });
+  }
+
+  private readonly addressesUsed = new Map<string, number>();
+
+  /** A private address in the instance's subnet, as AWS would hand out: .10, .11, … of the range. */
+  private nextAddress(subnetId: string): string {
+    const subnet = this.resources.find((r) => r.id === subnetId);
+    const cidr = typeof subnet?.inputs.cidrBlock === "string" ? subnet.inputs.cidrBlock : "10.0.0.0/24";
+    const [a, b, c, d] = cidr.split("/")[0].split(".").map(Number);
+    const n = (this.addressesUsed.get(subnetId) ?? 0) + 1;
+    this.addressesUsed.set(subnetId, n);
+    const host = d + 9 + n;
+    return `${a}.${b}.${c + Math.floor(host / 256)}.${host % 256}`;
   }
 
   private regionOfReference(reference: string | undefined): string | null {

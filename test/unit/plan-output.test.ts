@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 // What the offline plan writes, from recorded resources: redaction, rendered files, the summary.
 import { parseSettings } from "../../components/config";
 import { buildTopology } from "../../components/topology";
@@ -63,19 +64,34 @@ describe("renderedFiles", () => {
     "",
   ].join("\n");
 
-  it("writes instance user-data as sent, and each cloud-config file under the node's folder", () => {
+  it("writes instance user-data as sent, and each cloud-config file, under rendered/<region>/shard-<name>/", () => {
     const files = renderedFiles(
-      [resource("aws:ec2/instance:Instance", "shard-eu1", { userData: cloudConfig, tags: { Role: "signalling" } })],
+      [
+        resource("aws:ec2/instance:Instance", "jitsi-eu-west-1-shard-eu1-node", {
+          userData: cloudConfig,
+          tags: { Role: "signalling", Shard: "eu1" },
+        }),
+      ],
       inEuWest1,
     );
     expect(files).toEqual([
-      { path: "eu-west-1/signalling/shard-eu1/user-data", content: cloudConfig },
+      { path: "eu-west-1/shard-eu1/user-data", content: cloudConfig },
       {
-        path: "eu-west-1/signalling/shard-eu1/files/etc/jitsi/jicofo/jicofo.conf",
+        path: "eu-west-1/shard-eu1/files/etc/jitsi/jicofo/jicofo.conf",
         content: "jicofo { octo { enabled = true } }\n",
       },
-      { path: "eu-west-1/signalling/shard-eu1/files/etc/jitsi/shard-status", content: "ready\n" },
+      { path: "eu-west-1/shard-eu1/files/etc/jitsi/shard-status", content: "ready\n" },
     ]);
+  });
+
+  it("decodes gzip-compressed base64 user-data, as cloud-init does", () => {
+    const text = "#!/bin/bash\necho compressed\n";
+    const encoded = gzipSync(Buffer.from(text)).toString("base64");
+    const files = renderedFiles(
+      [resource("aws:ec2/instance:Instance", "n", { userDataBase64: encoded, tags: { Role: "edge" } })],
+      inEuWest1,
+    );
+    expect(files).toEqual([{ path: "eu-west-1/edge/user-data", content: text }]);
   });
 
   it("decodes a launch template's base64 user-data", () => {
@@ -89,13 +105,17 @@ describe("renderedFiles", () => {
       ],
       inEuWest1,
     );
-    expect(files).toEqual([{ path: "eu-west-1/bridges/jvb/user-data", content: script }]);
+    expect(files).toEqual([{ path: "eu-west-1/jvb/user-data", content: script }]);
   });
 
   it("writes plain SSM parameters (the registry) and never a SecureString or a secret value", () => {
     const files = renderedFiles(
       [
-        resource("aws:ssm/parameter:Parameter", "registry", { name: "/jitsi/dev/shards", type: "String", value: "[]" }),
+        resource("aws:ssm/parameter:Parameter", "registry", {
+          name: "/jitsi/dev/shards",
+          type: "String",
+          insecureValue: "[]",
+        }),
         resource("aws:ssm/parameter:Parameter", "password", {
           name: "/jitsi/dev/jvb",
           type: "SecureString",
@@ -121,7 +141,7 @@ describe("renderedFiles", () => {
       ],
       inEuWest1,
     );
-    expect(files.map((f) => f.path)).toEqual(["eu-west-1/stack/n/user-data", "eu-west-1/stack/n/files/x"]);
+    expect(files.map((f) => f.path)).toEqual(["eu-west-1/other/n/user-data", "eu-west-1/other/n/files/x"]);
   });
 });
 

@@ -1,0 +1,135 @@
+// The first-boot script of a signalling node: Jitsi's packages, the shard's secrets from SSM, and
+// the rendered configuration put in place. cloud-init writes the rendered files before it runs.
+// Pure: no Pulumi import.
+
+import { SHARD_PATHS, type ShardRenderValues } from "./shard-values";
+
+/** Packages of a signalling node: the web, prosody with Jitsi's plugins, jicofo; no local bridge. */
+export const SHARD_PACKAGES = [
+  "nginx",
+  "prosody",
+  "jicofo",
+  "jitsi-meet-web",
+  "jitsi-meet-web-config",
+  "jitsi-meet-prosody",
+] as const;
+
+export interface ShardBootstrapParts {
+  /** jq path of jicofo's XMPP password in the jicofo.conf template (from render/jicofo.ts). */
+  readonly jicofoPasswordJqPath: string;
+  /**
+   * prosodyctl invocations that register the shard's accounts; "$JVB_PASSWORD" and
+   * "$JICOFO_PASSWORD" elements stand for the secrets fetched at boot (from render/prosody.ts).
+   */
+  readonly prosodyRegister: readonly (readonly string[])[];
+}
+
+const PLACEHOLDERS = new Set(["$JVB_PASSWORD", "$JICOFO_PASSWORD"]);
+const SAFE_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
+
+/** A value spliced into the script: only characters that need no quoting, or the render fails. */
+function word(value: string): string {
+  if (!SAFE_WORD.test(value)) throw new Error(`refusing to render ${JSON.stringify(value)} into a shell script`);
+  return value;
+}
+
+/** One argv as a command line: placeholders expand (double-quoted), everything else is literal. */
+function commandLine(argv: readonly string[]): string {
+  return argv.map((arg) => (PLACEHOLDERS.has(arg) ? `"${arg}"` : word(arg))).join(" ");
+}
+
+export function renderShardBootstrap(values: ShardRenderValues, parts: ShardBootstrapParts): string {
+  const p = SHARD_PATHS;
+  const lines = [
+    "#!/bin/bash",
+    `# First boot of the Jitsi signalling node of shard ${word(values.shardId)} (stack ${word(values.stack)}).`,
+    "# Installs Jitsi's packages unattended, fetches the shard's passwords from SSM Parameter Store with",
+    "# the instance role, and puts the configuration that cloud-init wrote into service. Running it",
+    "# again converges to the same state. Secrets are never echoed, traced or written to this log.",
+    "set -euo pipefail",
+    "umask 022",
+    `exec >>${p.bootstrapLog} 2>&1`,
+    'echo "jitsi-shard-bootstrap: start $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    "",
+    `DOMAIN=${word(values.domain)}`,
+    `REGION=${word(values.region)}`,
+    `JVB_PASSWORD_PARAMETER=${word(values.parameters.jvbPassword)}`,
+    `JICOFO_PASSWORD_PARAMETER=${word(values.parameters.jicofoPassword)}`,
+    "export DEBIAN_FRONTEND=noninteractive",
+    "",
+    "# Instance metadata through IMDSv2 only (the instance refuses v1): a session token per call.",
+    "imds() {",
+    "  local token",
+    '  token=$(curl -fsS --max-time 5 -X PUT "http://169.254.169.254/latest/api/token" \\',
+    '    -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
+    '  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"',
+    "}",
+    'echo "jitsi-shard-bootstrap: instance $(imds instance-id) in $(imds placement/region)"',
+    "",
+    "# apt, retried while another apt (unattended-upgrades at first boot) holds the lock.",
+    "apt_get() {",
+    "  local attempt",
+    "  for attempt in 1 2 3 4 5 6 7 8 9 10; do",
+    '    if apt-get -o DPkg::Lock::Timeout=120 "$@"; then return 0; fi',
+    '    echo "jitsi-shard-bootstrap: apt-get $1 failed (attempt $attempt), retrying"',
+    "    sleep 15",
+    "  done",
+    "  return 1",
+    "}",
+    "",
+    "apt_get update",
+    "apt_get install -y --no-install-recommends ca-certificates curl gnupg jq awscli debconf-utils",
+    "",
+    "# Jitsi's stable repository, signed with Jitsi's key.",
+    "curl -fsSL --retry 5 https://download.jitsi.org/jitsi-key.gpg.key |",
+    "  gpg --dearmor --yes -o /usr/share/keyrings/jitsi-keyring.gpg",
+    'echo "deb [signed-by=/usr/share/keyrings/jitsi-keyring.gpg] https://download.jitsi.org stable/" \\',
+    "  >/etc/apt/sources.list.d/jitsi-stable.list",
+    "",
+    "# Answers to the packages' questions: the domain, a self-signed certificate (users' TLS ends at",
+    "# the load balancer; HAProxy reaches nginx over the private network), no local bridge.",
+    "debconf-set-selections <<SELECTIONS",
+    "jitsi-videobridge jitsi-videobridge/jvb-hostname string $DOMAIN",
+    "jitsi-meet-web-config jitsi-meet/cert-choice select Generate a new self-signed certificate",
+    "jitsi-meet-web-config jitsi-meet/jvb-serve boolean false",
+    "SELECTIONS",
+    "apt_get update",
+    `apt_get install -y ${SHARD_PACKAGES.join(" ")}`,
+    "",
+    "parameter() {",
+    '  aws ssm get-parameter --region "$REGION" --with-decryption --name "$1" \\',
+    "    --query Parameter.Value --output text",
+    "}",
+    'JVB_PASSWORD=$(parameter "$JVB_PASSWORD_PARAMETER")',
+    'JICOFO_PASSWORD=$(parameter "$JICOFO_PASSWORD_PARAMETER")',
+    "",
+    "# prosody: the accounts of the bridges (of every region) and of jicofo, with the stack's passwords.",
+    ...parts.prosodyRegister.map(commandLine),
+    "",
+    "# jicofo: the rendered settings plus its password, readable by jicofo only.",
+    `tmp=$(mktemp ${p.jicofoConf}.XXXXXX)`,
+    `jq --arg password "$JICOFO_PASSWORD" '${word(parts.jicofoPasswordJqPath)} = $password' ${p.jicofoConfTemplate} >"$tmp"`,
+    'chown root:jicofo "$tmp"',
+    'chmod 0640 "$tmp"',
+    `mv -f "$tmp" ${p.jicofoConf}`,
+    "unset JVB_PASSWORD JICOFO_PASSWORD",
+    "",
+    "# nginx: this shard's site instead of the package's default and generated ones.",
+    'rm -f /etc/nginx/sites-enabled/default "/etc/nginx/sites-enabled/$DOMAIN.conf"',
+    `ln -sf ${p.nginxSite} /etc/nginx/sites-enabled/jitsi-shard.conf`,
+    "nginx -t",
+    "",
+    '# The drain switch starts "ready" unless an operator already set it.',
+    `[ -s ${p.stateFile} ] || echo ready >${p.stateFile}`,
+    `chmod 0644 ${p.stateFile}`,
+    "",
+    "systemctl daemon-reload",
+    "systemctl enable --now jitsi-shard-agent.socket",
+    "systemctl enable prosody jicofo nginx",
+    "systemctl restart prosody",
+    "systemctl restart jicofo nginx",
+    'echo "jitsi-shard-bootstrap: done $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,153 @@
+// Signalling nodes and the shard registry, as the real program registers them.
+import { USER_DATA_LIMIT_BYTES } from "../../components/render/cloud-config";
+import { decodeUserData } from "../../scripts/lib/plan-output";
+import type { PlanResult } from "../../scripts/lib/plan";
+import type { RecordedResource } from "../../scripts/lib/simulated-cloud";
+import { devStack, runProgram, stackOf } from "../harness";
+
+let plan: PlanResult;
+let resources: RecordedResource[];
+beforeAll(async () => {
+  plan = await runProgram(devStack());
+  resources = plan.cloud.resources;
+});
+const region = (r: RecordedResource) => plan.cloud.regionOf(r);
+const instances = () => resources.filter((r) => r.type === "aws:ec2/instance:Instance");
+const byId = (id: unknown) => resources.find((r) => r.id === id)!;
+
+describe("signalling nodes", () => {
+  it("one instance per shard, in its home region, with that region's provider, subnet, group and role", () => {
+    expect(instances().map((i) => [i.name, region(i)])).toEqual(
+      plan.topology.shards.map((s) => [`jitsi-${s.region}-shard-${s.name}-node`, s.region]),
+    );
+    for (const i of instances()) {
+      const home = region(i);
+      expect(i.provider).toBe(
+        resources.find((p) => p.type === "pulumi:providers:aws" && p.inputs.region === home)!.urn,
+      );
+      expect(region(byId(i.inputs.subnetId))).toBe(home);
+      expect((i.inputs.vpcSecurityGroupIds as string[]).map((g) => byId(g).name)).toEqual([
+        `jitsi-${home}-sg-signalling`,
+      ]);
+      expect(byId(i.inputs.iamInstanceProfile)?.name ?? i.inputs.iamInstanceProfile).toBe(
+        `jitsi-${home}-signalling-role`,
+      );
+    }
+  });
+
+  it("require IMDSv2, encrypt the root volume, boot Debian 12 for their architecture, and keep their AMI", () => {
+    for (const i of instances()) {
+      expect(i.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpEndpoint: "enabled" });
+      expect(i.inputs.rootBlockDevice).toMatchObject({ encrypted: true, volumeType: "gp3" });
+      expect(i.inputs.ami).toBe("ami-plan-debian-release-bookworm-latest-amd64");
+      // a new monthly image must not replace a running shard; a changed user-data must
+      expect(i.options.ignoreChanges).toEqual(["ami"]);
+      expect(i.inputs.userDataReplaceOnChange).toBe(true);
+    }
+  });
+
+  it("carry parameter names in their user-data, never a secret", () => {
+    for (const i of instances()) {
+      const userData = decodeUserData(i.inputs.userDataBase64 as string);
+      expect(userData).toMatch(/^#cloud-config\n/);
+      expect(userData).toContain("/jitsi/dev/shards/");
+      expect(userData).not.toContain("PLAN-SECRET-");
+    }
+  });
+
+  it("are written by the plan under rendered/<region>/shard-<name>/", () => {
+    for (const s of plan.topology.shards) {
+      const folder = `${s.region}/shard-${s.name}/`;
+      const paths = plan.rendered.filter((f) => f.path.startsWith(folder)).map((f) => f.path.slice(folder.length));
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          "user-data",
+          "files/etc/jitsi/jicofo/jicofo.conf.template.json",
+          "files/etc/nginx/sites-available/jitsi-shard.conf",
+          "files/etc/prosody/conf.d/jitsi-shard.cfg.lua",
+          "files/usr/local/sbin/jitsi-shard-bootstrap",
+          "files/usr/local/bin/jitsi-shard-agent",
+          "files/usr/local/sbin/jitsi-shard-drain",
+        ]),
+      );
+    }
+  });
+});
+
+describe("shard registry", () => {
+  it("is a plain parameter in every region with bridges or an edge, listing every shard with its private address", () => {
+    const params = resources.filter(
+      (r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === "/jitsi/dev/registry/shards",
+    );
+    expect(params.map(region).sort()).toEqual(plan.topology.regions.filter((r) => r.jvb || r.edge).map((r) => r.name));
+    for (const p of params) {
+      expect(p.inputs.type).toBe("String");
+      const registry = JSON.parse(p.inputs.insecureValue as string) as { shards: Record<string, unknown>[] };
+      expect(registry.shards).toEqual(
+        plan.topology.shards.map((s) => ({
+          id: s.id,
+          region: s.region,
+          // the node's private address, inside the first subnet of its home region
+          address: expect.stringMatching(
+            new RegExp(
+              `^${plan.topology.regions
+                .find((r) => r.name === s.region)!
+                .subnets[0].cidr.split(".")
+                .slice(0, 2)
+                .join("\\.")}\\.`,
+            ),
+          ),
+          domain: "meet-dev.example.com",
+          state: "ready",
+        })),
+      );
+    }
+  });
+});
+
+describe("user-data size", () => {
+  it("stays under EC2's 16 KiB with a quarter to spare on the largest config of the tests", async () => {
+    // 20 regions, all in one region group, 40 shards: the longest nginx region map and jicofo groups.
+    const codes = [
+      "us-east-1",
+      "us-east-2",
+      "us-west-1",
+      "us-west-2",
+      "ca-central-1",
+      "sa-east-1",
+      "eu-west-1",
+      "eu-west-2",
+      "eu-west-3",
+      "eu-central-1",
+      "eu-central-2",
+      "eu-north-1",
+      "eu-south-1",
+      "ap-south-1",
+      "ap-northeast-1",
+      "ap-northeast-2",
+      "ap-northeast-3",
+      "ap-southeast-1",
+      "ap-southeast-2",
+      "me-central-1",
+    ];
+    const regions = Object.fromEntries(
+      codes.map((c, i) => [c, { cidr: `10.${i}.0.0/16`, jvb: {}, ...(i < 4 ? { edge: {} } : {}) }]),
+    );
+    const shards = Array.from({ length: 40 }, (_, i) => ({
+      name: `shard-with-a-long-name-${String(i).padStart(2, "0")}`,
+      region: codes[i % 20],
+    }));
+    const large = await runProgram(
+      stackOf(
+        { domain: "meet.a-rather-long-subdomain.example.com", regions, shards, octo: { regionGroups: [codes] } },
+        "production-europe",
+      ),
+    );
+    const sizes = large.cloud.resources
+      .filter((r) => r.type === "aws:ec2/instance:Instance")
+      // what EC2 counts: the bytes before base64 (gzip, which cloud-init unpacks)
+      .map((r) => Buffer.from(r.inputs.userDataBase64 as string, "base64").length);
+    expect(sizes).toHaveLength(40);
+    expect(Math.max(...sizes)).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
+  });
+});

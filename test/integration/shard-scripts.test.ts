@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { renderShardBootstrap } from "../../components/render/shard-bootstrap";
+import { renderShardFiles } from "../../components/render/shard-user-data";
 import { renderShardAgentScript, renderShardDrainScript } from "../../components/render/shard-agent";
 import { SHARD_VALUES as VALUES } from "../fixtures/shard-values";
 
@@ -25,19 +26,21 @@ function shellcheck(script: string): { status: number | null; output: string } {
 }
 
 describe("shellcheck", () => {
-  it.each([
-    [
-      "bootstrap",
-      () =>
-        renderShardBootstrap(VALUES, {
-          jicofoPasswordJqPath: ".jicofo.xmpp.client.password",
-          prosodyRegister: [["prosodyctl", "register", "jvb", "auth.meet.example.com", "$JVB_PASSWORD"]],
-        }),
-    ],
-    ["agent", renderShardAgentScript],
-    ["drain switch", renderShardDrainScript],
-  ])("passes on the %s script", (_name, render) => {
-    expect(shellcheck(render())).toEqual({ status: 0, output: "" });
+  // every executable the node receives, exactly as its user-data carries it
+  const scripts = renderShardFiles(VALUES).filter((f) => f.permissions === "0755");
+
+  it("covers the bootstrap, the agent and the drain switch", () => {
+    expect(scripts.map((f) => f.path).sort()).toEqual(
+      [
+        "/usr/local/bin/jitsi-shard-agent",
+        "/usr/local/sbin/jitsi-shard-bootstrap",
+        "/usr/local/sbin/jitsi-shard-drain",
+      ].sort(),
+    );
+  });
+
+  it.each(scripts.map((f) => [f.path, f.content]))("passes on %s", (_path, content) => {
+    expect(shellcheck(content)).toEqual({ status: 0, output: "" });
   });
 
   it("is a real check: it flags a script with an unquoted variable", () => {

@@ -49,3 +49,10 @@ export const shardNodes = Object.fromEntries(
   ]),
 );
 export const shardRegistryParameter = deployment.registry.parameterName;
+/** Per region with bridges: the autoscaling group that target tracking sizes. */
+export const bridgePools = Object.fromEntries(
+  Object.entries(deployment.pools).map(([region, pool]) => [
+    region,
+    { autoScalingGroupName: pool.autoScalingGroupName },
+  ]),
+);

@@ -3,6 +3,7 @@
 // `Settings`, which are complete (defaults applied) and valid. Validation reports every problem it
 // finds, one line each, naming the key path, so that an operator fixes the file in one pass.
 
+import { architectureOf } from "./ami";
 import { PRIVATE_RANGES, contains, formatCidr, overlaps, parseCidr } from "./ipv4";
 
 export const NAMESPACE = "jitsi";
@@ -22,7 +23,16 @@ export type ShardState = (typeof SHARD_STATES)[number];
 /** Every default of the stack, in one place. README's config reference mirrors this table. */
 export const DEFAULTS = {
   availabilityZones: 2,
-  jvb: { instanceType: "c6i.xlarge", minSize: 1, maxSize: 10 },
+  jvb: {
+    instanceType: "c6i.xlarge",
+    minSize: 1,
+    maxSize: 10,
+    // meet.jit.si scales a pool out when its bridges' average stress reaches 0.3
+    targetStress: 0.3,
+    // meet.jit.si lets a bridge finish its conferences for up to an hour
+    gracefulShutdownMinutes: 60,
+    spot: { onDemandBase: 1 },
+  },
   edge: { nodes: 2, instanceType: "c6i.large" },
   shard: { instanceType: "m6i.large", state: "ready" as ShardState },
   octo: {
@@ -39,6 +49,11 @@ export const LIMITS = {
   availabilityZones: { min: 2, max: 6 },
   jvbSize: { min: 0, max: 200 },
   jvbMaxSize: { min: 1, max: 200 },
+  targetStress: { min: 0.05, max: 0.95 },
+  // the termination lifecycle hook holds an instance for at most 48 hours; 8 leaves room
+  gracefulShutdownMinutes: { min: 1, max: 480 },
+  spotOnDemandBase: { min: 0, max: 200 },
+  spotInstanceTypes: { max: 10 },
   edgeNodes: { min: 1, max: 10 },
   maxBridgeParticipants: { min: 2, max: 10000 },
   // A VPC is at most /16 (AWS). Each AZ gets one of 16 equal slices (see topology.ts), so a /22
@@ -54,6 +69,19 @@ export interface JvbSettings {
   readonly minSize: number;
   /** Autoscaling ceiling. */
   readonly maxSize: number;
+  /** The pool's average stress_level that target tracking holds. */
+  readonly targetStress: number;
+  /** How long a bridge being scaled in may keep its conferences. */
+  readonly gracefulShutdownMinutes: number;
+  /** Present: on-demand up to `onDemandBase` instances, spot above, with capacity rebalancing. */
+  readonly spot?: SpotSettings;
+}
+
+export interface SpotSettings {
+  /** Instances that stay on-demand whatever the size of the pool. */
+  readonly onDemandBase: number;
+  /** More instance types for spot capacity (same architecture as `instanceType`). */
+  readonly instanceTypes: readonly string[];
 }
 
 export interface EdgeSettings {
@@ -92,6 +120,11 @@ export interface OctoSettings {
 export interface Settings {
   readonly domain: string;
   readonly hostedZone?: string;
+  /**
+   * Issued ACM certificates for `domain`, by edge region, used when there is no hosted zone to
+   * have them issued in. Empty when `hostedZone` is set.
+   */
+  readonly certificateArns: Readonly<Record<string, string>>;
   /** Keyed by AWS region code, in the order the stack config lists them. */
   readonly regions: Readonly<Record<string, RegionSettings>>;
   readonly shards: readonly ShardSettings[];
@@ -108,10 +141,11 @@ export class ConfigError extends Error {
 
 // ---- the schema: which keys exist at each level (unknown keys are errors, never ignored) ----
 
-const TOP_KEYS = ["domain", "hostedZone", "regions", "shards", "octo"] as const;
+const TOP_KEYS = ["domain", "hostedZone", "certificateArns", "regions", "shards", "octo"] as const;
 const STRING_KEYS = new Set<string>(["domain", "hostedZone"]);
 const REGION_KEYS = ["cidr", "availabilityZones", "jvb", "edge"] as const;
-const JVB_KEYS = ["instanceType", "minSize", "maxSize"] as const;
+const JVB_KEYS = ["instanceType", "minSize", "maxSize", "targetStress", "gracefulShutdownMinutes", "spot"] as const;
+const SPOT_KEYS = ["onDemandBase", "instanceTypes"] as const;
 const EDGE_KEYS = ["nodes", "instanceType"] as const;
 const SHARD_KEYS = ["name", "region", "instanceType", "state"] as const;
 const OCTO_KEYS = ["selectionStrategy", "regionGroups", "maxBridgeParticipants"] as const;
@@ -181,6 +215,15 @@ class Reader {
         `${path}.${key}`,
         hint ? `unknown key (did you mean ${hint}?)` : `unknown key (known: ${known.join(", ")})`,
       );
+    }
+    return value;
+  }
+
+  decimal(path: string, value: unknown, fallback: number, range: { min: number; max: number }): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < range.min || value > range.max) {
+      this.report(path, `must be a number from ${range.min} to ${range.max} (got ${show(value)})`);
+      return fallback;
     }
     return value;
   }
@@ -297,8 +340,12 @@ export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings 
     }
   }
 
+  // judged on what was written: a malformed zone is one problem, not also a missing certificate
+  const zoneGiven = raw.hostedZone !== undefined && raw.hostedZone !== "";
+  const certificateArns = readCertificateArns(r, raw.certificateArns, zoneGiven, rawRegions, domain);
+
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { domain: domain!, ...(hostedZone ? { hostedZone } : {}), regions, shards, octo };
+  return { domain: domain!, ...(hostedZone ? { hostedZone } : {}), certificateArns, regions, shards, octo };
 }
 
 function readRegions(r: Reader, value: unknown): Record<string, RegionSettings> {
@@ -398,7 +445,54 @@ function readJvb(r: Reader, path: string, value: unknown): JvbSettings | undefin
     r.report(`${path}.maxSize`, `must be at least minSize (${minSize})`);
     maxSize = minSize;
   }
-  return { instanceType, minSize, maxSize };
+  const targetStress = r.decimal(
+    `${path}.targetStress`,
+    spec.targetStress,
+    DEFAULTS.jvb.targetStress,
+    LIMITS.targetStress,
+  );
+  const gracefulShutdownMinutes = r.integer(
+    `${path}.gracefulShutdownMinutes`,
+    spec.gracefulShutdownMinutes,
+    DEFAULTS.jvb.gracefulShutdownMinutes,
+    LIMITS.gracefulShutdownMinutes,
+  );
+  const spot = spec.spot === undefined ? undefined : readSpot(r, `${path}.spot`, spec.spot, instanceType);
+  return { instanceType, minSize, maxSize, targetStress, gracefulShutdownMinutes, ...(spot ? { spot } : {}) };
+}
+
+function readSpot(r: Reader, path: string, value: unknown, instanceType: string): SpotSettings | undefined {
+  const spec = r.object(path, value, SPOT_KEYS, "an object ({ onDemandBase?, instanceTypes? })");
+  if (!spec) return undefined;
+  const onDemandBase = r.integer(
+    `${path}.onDemandBase`,
+    spec.onDemandBase,
+    DEFAULTS.jvb.spot.onDemandBase,
+    LIMITS.spotOnDemandBase,
+  );
+  const instanceTypes: string[] = [];
+  if (spec.instanceTypes !== undefined) {
+    if (!Array.isArray(spec.instanceTypes) || spec.instanceTypes.length > LIMITS.spotInstanceTypes.max) {
+      r.report(`${path}.instanceTypes`, `must be a list of at most ${LIMITS.spotInstanceTypes.max} EC2 instance types`);
+    } else {
+      spec.instanceTypes.forEach((t, i) => {
+        const at = `${path}.instanceTypes[${i}]`;
+        if (typeof t !== "string" || !INSTANCE_TYPE.test(t)) {
+          r.report(at, `${show(t)} is not an EC2 instance type (like ${instanceType})`);
+          return;
+        }
+        const type = t;
+        // one launch template, one image: every type must run the pool's architecture
+        if (architectureOf(type) !== architectureOf(instanceType)) {
+          r.report(
+            at,
+            `${type} is ${architectureOf(type)} but instanceType ${instanceType} is ${architectureOf(instanceType)}; a pool boots one image`,
+          );
+        } else if (!instanceTypes.includes(type)) instanceTypes.push(type);
+      });
+    }
+  }
+  return { onDemandBase, instanceTypes };
 }
 
 function readEdge(r: Reader, path: string, value: unknown): EdgeSettings | undefined {
@@ -520,4 +614,60 @@ function readOcto(r: Reader, value: unknown, regionNames: readonly string[] | un
     LIMITS.maxBridgeParticipants,
   );
   return { selectionStrategy, regionGroups, maxBridgeParticipants };
+}
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/**
+ * The edge's TLS listeners need a certificate for the domain in each edge region: issued by the
+ * stack through the hosted zone, or given here when there is no zone.
+ */
+function readCertificateArns(
+  r: Reader,
+  value: unknown,
+  hostedZone: boolean,
+  rawRegions: Plain | undefined,
+  domain: string | undefined,
+): Record<string, string> {
+  const path = `${NAMESPACE}:certificateArns`;
+  const edgeRegions = rawRegions
+    ? Object.keys(rawRegions).filter(
+        (n) => REGION_CODE.test(n) && isPlainObject(rawRegions[n]) && (rawRegions[n] as Plain).edge !== undefined,
+      )
+    : [];
+  if (value !== undefined && hostedZone) {
+    r.report(
+      path,
+      `not used with ${NAMESPACE}:hostedZone (the stack has certificates issued through the zone); remove one of them`,
+    );
+    return {};
+  }
+  if (value === undefined) {
+    if (!hostedZone && edgeRegions.length > 0) {
+      r.report(
+        path,
+        `required without ${NAMESPACE}:hostedZone: an issued ACM certificate for ${domain ?? "the domain"} in each edge region (${edgeRegions.join(", ")}), or set ${NAMESPACE}:hostedZone to have them issued`,
+      );
+    }
+    return {};
+  }
+  if (!isPlainObject(value)) {
+    r.report(path, `must be a map from edge region to certificate ARN (got ${show(value)})`);
+    return {};
+  }
+  const arns: Record<string, string> = {};
+  for (const [region, arn] of Object.entries(value)) {
+    const at = `${path}.${region}`;
+    const match = typeof arn === "string" ? CERTIFICATE_ARN.exec(arn) : null;
+    if (!edgeRegions.includes(region))
+      r.report(at, `${region} is not an edge region (${edgeRegions.join(", ") || "none configured"})`);
+    else if (!match) r.report(at, `${show(arn)} is not an ACM certificate ARN`);
+    else if (match[1] !== region)
+      r.report(at, `the certificate is in ${match[1]}; a load balancer in ${region} needs one from ${region}`);
+    else arns[region] = arn as string;
+  }
+  for (const region of edgeRegions) {
+    if (!(region in (value as Plain))) r.report(path, `no certificate for edge region ${region}`);
+  }
+  return arns;
 }

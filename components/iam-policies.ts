@@ -3,6 +3,7 @@
 
 import type { NodeGroup } from "./firewall";
 import { registryPath, shardSecretPath, stackPath } from "./parameters";
+import { BRIDGE_METRICS, bridgePoolName } from "./scaling";
 
 export type NodeRoleName = Exclude<NodeGroup, "lb">;
 
@@ -11,6 +12,7 @@ export interface PolicyStatement {
   readonly Effect: "Allow";
   readonly Action: string[];
   readonly Resource: string[];
+  readonly Condition?: Record<string, Record<string, string>>;
 }
 
 export interface PolicyDocument {
@@ -63,6 +65,24 @@ export function nodeRolePolicy(role: NodeRoleName, c: RolePolicyContext): Policy
       Action: READ_PARAMETERS,
       // every shard's bridge account, and nothing else of the shards
       Resource: [parameterArn(c, shardSecretPath(c.stack, "*", "jvb-password"))],
+    });
+  }
+  if (role === "bridges") {
+    statements.push({
+      Sid: "PublishStress",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      // PutMetricData has no resource-level permissions; the namespace condition is the narrowing
+      Resource: ["*"],
+      Condition: { StringEquals: { "cloudwatch:namespace": BRIDGE_METRICS.namespace } },
+    });
+    statements.push({
+      Sid: "FinishOwnScaleIn",
+      Effect: "Allow",
+      Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+      Resource: [
+        `arn:${c.partition}:autoscaling:${c.region}:${c.accountId}:autoScalingGroup:*:autoScalingGroupName/${bridgePoolName(c.stack, c.region)}`,
+      ],
     });
   }
   if (role === "bridges" || role === "edge") {

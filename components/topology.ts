@@ -2,7 +2,7 @@
 // the peering mesh, shard ids, relay regions. Pure: no Pulumi import, so it is tested directly.
 
 import type { EdgeSettings, JvbSettings, OctoSettings, Settings, ShardState } from "./config";
-import { formatCidr, parseCidr, subnet } from "./ipv4";
+import { formatAddress, formatCidr, parseCidr, subnet } from "./ipv4";
 
 /**
  * Each region's VPC range is cut into 16 equal slices; availability zone i gets public slice i.
@@ -32,6 +32,22 @@ export interface ShardPlan {
   readonly state: ShardState;
 }
 
+/** One HAProxy node of an edge region. */
+export interface EdgeNodePlan {
+  /** Peer name, unique across regions: `<region>-edge-<n>`. */
+  readonly name: string;
+  /** `edge-<n>`: the node's folder in the plan and its `Node` tag. */
+  readonly node: string;
+  readonly region: string;
+  /** Which of the region's subnets (and so availability zones) it lives in: n modulo the zones. */
+  readonly subnetIndex: number;
+  /**
+   * Its fixed private address, so that every peer's configuration can name it before it exists:
+   * the 21st address of its subnet onwards (AWS reserves the first four).
+   */
+  readonly address: string;
+}
+
 export interface RegionPlan {
   readonly name: string;
   readonly cidr: string;
@@ -42,6 +58,8 @@ export interface RegionPlan {
   readonly edge?: EdgeSettings;
   /** Shards whose signalling node lives here. */
   readonly shards: readonly ShardPlan[];
+  /** HAProxy nodes, spread over the region's zones (empty without an edge). */
+  readonly edgeNodes: readonly EdgeNodePlan[];
 }
 
 export type PeeringReason = "bridges-to-signalling" | "edge-to-signalling" | "edge-to-edge";
@@ -64,6 +82,10 @@ export interface Topology {
   readonly relayRegions: readonly string[];
   /** Regions with edge nodes: users' regions as prosody and jicofo see them (X-Proxy-Region). */
   readonly edgeRegions: readonly string[];
+  /** Every HAProxy node of every region, sorted by name: each one's peers. */
+  readonly edgeNodes: readonly EdgeNodePlan[];
+  /** Issued certificates by edge region, when there is no hosted zone. */
+  readonly certificateArns: Readonly<Record<string, string>>;
   readonly octo: OctoSettings;
 }
 
@@ -74,6 +96,15 @@ export function regionSubnets(cidr: string, availabilityZones: number): SubnetPl
     azIndex,
     cidr: formatCidr(subnet(parsed.block, SUBNET_NEW_BITS, azIndex)),
   }));
+}
+
+export function edgeNodes(region: string, subnets: readonly SubnetPlan[], count: number): EdgeNodePlan[] {
+  return Array.from({ length: count }, (_, n) => {
+    const subnetIndex = n % subnets.length;
+    const block = parseCidr(subnets[subnetIndex].cidr)!.block;
+    const address = formatAddress(block.base + 20 + Math.floor(n / subnets.length));
+    return { name: `${region}-edge-${n}`, node: `edge-${n}`, region, subnetIndex, address };
+  });
 }
 
 export function shardId(region: string, name: string): string {
@@ -130,14 +161,16 @@ export function buildTopology(settings: Settings): Topology {
       if (here.length > 0) roles.push("signalling");
       if (spec.jvb) roles.push("bridges");
       if (spec.edge) roles.push("edge");
+      const subnets = regionSubnets(spec.cidr, spec.availabilityZones);
       return {
         name,
         cidr: spec.cidr,
-        subnets: regionSubnets(spec.cidr, spec.availabilityZones),
+        subnets,
         roles,
         ...(spec.jvb ? { jvb: spec.jvb } : {}),
         ...(spec.edge ? { edge: spec.edge } : {}),
         shards: here,
+        edgeNodes: spec.edge ? edgeNodes(name, subnets, spec.edge.nodes) : [],
       };
     });
   return {
@@ -148,6 +181,8 @@ export function buildTopology(settings: Settings): Topology {
     peerings: peeringPairs(regions),
     relayRegions: regions.filter((r) => r.jvb).map((r) => r.name),
     edgeRegions: regions.filter((r) => r.edge).map((r) => r.name),
+    edgeNodes: regions.flatMap((r) => r.edgeNodes),
+    certificateArns: settings.certificateArns,
     octo: settings.octo,
   };
 }

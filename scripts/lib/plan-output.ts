@@ -58,13 +58,15 @@ function plainString(value: unknown): string | undefined {
 
 /**
  * The folder of a node's files under rendered/<region>/: `shard-<name>` for a signalling node,
- * `jvb` for a bridge pool, `edge` for HAProxy nodes; from the resource's `Role` and `Shard` tags.
+ * `jvb` for a bridge pool, `edge-<n>` for an HAProxy node; from the `Shard`, `Node` and `Role` tags.
  */
 function nodeFolder(inputs: Record<string, unknown>): string | undefined {
   const tags = (inputs.tags ?? {}) as Record<string, unknown>;
   const safe = (v: unknown) => (typeof v === "string" && /^[a-z0-9-]+$/.test(v) ? v : undefined);
   const shard = safe(tags.Shard);
   if (shard) return `shard-${shard}`;
+  const node = safe(tags.Node);
+  if (node) return node;
   const role = safe(tags.Role);
   return role === "bridges" ? "jvb" : role;
 }
@@ -101,7 +103,10 @@ export function renderedFiles(
     } else if (resource.type === "aws:ssm/parameter:Parameter" && inputs.type === "String") {
       const value = plainString(inputs.insecureValue) ?? plainString(inputs.value);
       const name = plainString(inputs.name) ?? resource.name;
-      if (value !== undefined) files.push({ path: `${region}/ssm/${safeRelative(name)}`, content: value });
+      // a node's own parameter (an edge node's haproxy.cfg) goes with the node's other files
+      const node = nodeFolder(inputs);
+      const path = node ? `${region}/${node}/${name.split("/").pop()}` : `${region}/ssm/${safeRelative(name)}`;
+      if (value !== undefined) files.push({ path, content: value });
       continue;
     }
     if (userData === undefined) continue;

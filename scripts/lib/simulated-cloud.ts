@@ -92,6 +92,15 @@ export const DEFAULT_INVOKES: InvokeTable = {
     id: SIMULATED_ACCOUNT,
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  "aws:route53/getZone:getZone": ({ inputs }) => {
+    const name = String(inputs.name);
+    return {
+      name,
+      zoneId: `ZPLAN${name.replace(/[^a-z0-9]/gi, "").toUpperCase()}`,
+      id: `ZPLAN-${name}`,
+      privateZone: false,
+    };
+  },
   // Only AWS's public parameters (AMI ids); the stack's own parameters are never read back.
   "aws:ssm/getParameter:getParameter": ({ region, inputs }) => {
     const name = String(inputs.name);
@@ -217,7 +226,28 @@ export class SimulatedCloud implements pulumi.runtime.Mocks {
       computed.name = name;
     }
     if (type === "random:index/randomPassword:RandomPassword") computed.result = `${SECRET_PREFIX}${name}`;
-    if (type === "aws:ec2/instance:Instance") computed.privateIp = this.nextAddress(String(inputs.subnetId ?? ""));
+    if (type === "aws:ec2/instance:Instance") {
+      computed.privateIp =
+        typeof inputs.privateIp === "string" ? inputs.privateIp : this.nextAddress(String(inputs.subnetId ?? ""));
+    }
+    if (type === "aws:acm/certificate:Certificate") {
+      // ACM's DNS validation asks for one CNAME per domain, the same in every region of an account
+      const domain = String(inputs.domainName);
+      computed.domainValidationOptions = [
+        {
+          domainName: domain,
+          resourceRecordName: `_plan0validation.${domain}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_plan0token.acm-validations.aws.`,
+        },
+      ];
+    }
+    if (type === "aws:acm/certificateValidation:CertificateValidation") computed.certificateArn = inputs.certificateArn;
+    if (type === "aws:lb/loadBalancer:LoadBalancer") {
+      computed.dnsName = `${String(inputs.name ?? name)}-plan.elb.${region}.amazonaws.com`;
+      computed.zoneId = "ZPLANNLB";
+    }
+    if (type === "aws:route53/record:Record") computed.fqdn = String(inputs.name).replace(/\.$/, "");
     const state: Record<string, unknown> = { ...computed, ...inputs };
     if (computed.result !== undefined) state.result = computed.result;
     // The engine keeps additionalSecretOutputs secret; so does the simulated cloud.

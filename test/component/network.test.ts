@@ -31,6 +31,9 @@ describe("providers", () => {
       const home = ancestors(r).find((a) => a.type === "jitsi:aws:Region");
       if (home) {
         expect([r.name, region(r)]).toEqual([r.name, home.name.replace(/^jitsi-/, "")]);
+      } else if (r.type.startsWith("aws:route53/")) {
+        // DNS is global: the stack's own DNS provider, outside every region
+        expect(r.provider).toBe(resources.find((p) => p.name === "jitsi-dns-provider")!.urn);
       } else if (r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection") {
         expect(region(r)).toBe(
           plan.topology.peerings.find((p) => r.name.endsWith(`${p.requester}-${p.accepter}`))!.requester,
@@ -213,7 +216,9 @@ describe("instance roles", () => {
     ofType("aws:iam/rolePolicy:RolePolicy").map((p) => ({
       role: p.inputs.role as string,
       region: region(p),
-      doc: JSON.parse(p.inputs.policy as string) as { Statement: { Action: string[]; Resource: string[] }[] },
+      doc: JSON.parse(p.inputs.policy as string) as {
+        Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[];
+      },
     }));
 
   it("exist per node kind and region, with Session Manager and no wildcard action or bare wildcard resource", () => {
@@ -228,8 +233,19 @@ describe("instance roles", () => {
     for (const { doc } of policies()) {
       for (const st of doc.Statement) {
         for (const action of st.Action) expect(action).not.toContain("*");
-        for (const resource of st.Resource)
-          expect(resource).toMatch(/^arn:aws:ssm:[a-z0-9-]+:123456789012:parameter\/jitsi\/dev\/.+/);
+        for (const resource of st.Resource) {
+          if (resource === "*") {
+            // only where AWS has no resource-level permission, and then narrowed by a condition
+            expect([st.Action, st.Condition]).toEqual([
+              ["cloudwatch:PutMetricData"],
+              { StringEquals: { "cloudwatch:namespace": "Jitsi/Bridges" } },
+            ]);
+          } else {
+            expect(resource).toMatch(
+              /^arn:aws:(ssm:[a-z0-9-]+:123456789012:parameter\/jitsi\/dev\/.+|autoscaling:[a-z0-9-]+:123456789012:autoScalingGroup:\*:autoScalingGroupName\/jitsi-dev-[a-z0-9-]+-jvb)$/,
+            );
+          }
+        }
       }
     }
   });

@@ -6,6 +6,7 @@ import { devStack, runProgram, stackOf, ROOT } from "../harness";
 
 const base = {
   domain: "meet.example.com",
+  hostedZone: "example.com",
   regions: {
     "eu-west-1": { cidr: "10.10.0.0/16", jvb: {}, edge: {} },
     "us-east-1": { cidr: "10.20.0.0/16", jvb: {} },
@@ -16,7 +17,13 @@ const base = {
 describe("the dev stack", () => {
   it("has one explicit aws provider per region, tagged, inside that region's component", async () => {
     const { cloud, topology } = await runProgram(devStack());
-    const providers = cloud.resources.filter((r) => r.type === "pulumi:providers:aws");
+    const all = cloud.resources.filter((r) => r.type === "pulumi:providers:aws");
+    // Route53 is global: the stack's DNS provider lives beside the regions, not in one of them
+    const dns = all.filter((p) => p.name === "jitsi-dns-provider");
+    expect(dns.map((p) => [p.inputs.region, p.parent])).toEqual([
+      ["us-east-1", "urn:pulumi:dev::jitsi::jitsi:aws:Deployment::jitsi"],
+    ]);
+    const providers = all.filter((p) => !dns.includes(p));
     expect(providers.map((p) => p.inputs.region).sort()).toEqual(topology.regions.map((r) => r.name));
     for (const p of providers) {
       expect(JSON.parse(p.inputs.defaultTags as string)).toEqual({

@@ -13,6 +13,7 @@ type Raw = Record<string, unknown>;
 function base(): Raw {
   return {
     domain: "meet.example.com",
+    hostedZone: "example.com",
     regions: { "eu-west-1": { cidr: "10.0.0.0/16", jvb: {}, edge: {} } },
     shards: [{ name: "shard-1", region: "eu-west-1" }],
   };
@@ -53,11 +54,13 @@ describe("parseSettings: valid configs", () => {
   it("applies every default to a minimal config", () => {
     const expected: Settings = {
       domain: "meet.example.com",
+      hostedZone: "example.com",
+      certificateArns: {},
       regions: {
         "eu-west-1": {
           cidr: "10.0.0.0/16",
           availabilityZones: 2,
-          jvb: { instanceType: "c6i.xlarge", minSize: 1, maxSize: 10 },
+          jvb: { instanceType: "c6i.xlarge", minSize: 1, maxSize: 10, targetStress: 0.3, gracefulShutdownMinutes: 60 },
           edge: { nodes: 2, instanceType: "c6i.large" },
         },
       },
@@ -66,9 +69,10 @@ describe("parseSettings: valid configs", () => {
     };
     expect(parseSettings(base())).toEqual(expected);
     // the literals above are DEFAULTS; keep them in step
+    const { spot: _spotDefaults, ...jvbDefaults } = DEFAULTS.jvb; // spot is off unless configured
     expect(expected.regions["eu-west-1"]).toMatchObject({
       availabilityZones: DEFAULTS.availabilityZones,
-      jvb: DEFAULTS.jvb,
+      jvb: jvbDefaults,
       edge: DEFAULTS.edge,
     });
     expect(expected.shards[0]).toMatchObject(DEFAULTS.shard);
@@ -82,13 +86,16 @@ describe("parseSettings: valid configs", () => {
     expect(settings.regions["eu-west-1"]).toEqual({
       cidr: "10.0.0.0/16",
       availabilityZones: 3,
-      jvb: { instanceType: "c7g.xlarge", minSize: 20, maxSize: 20 },
+      jvb: { instanceType: "c7g.xlarge", minSize: 20, maxSize: 20, targetStress: 0.3, gracefulShutdownMinutes: 60 },
       edge: { nodes: 4, instanceType: "c6i.large" },
     });
   });
 
   it('treats hostedZone "" as unset', () => {
-    expect(parseSettings(withTop({ hostedZone: "" }))).not.toHaveProperty("hostedZone");
+    const arn = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-0a1b-4c5d-8e9f-0a1b2c3d4e5f";
+    const settings = parseSettings(withTop({ hostedZone: "", certificateArns: { "eu-west-1": arn } }));
+    expect(settings).not.toHaveProperty("hostedZone");
+    expect(settings.certificateArns).toEqual({ "eu-west-1": arn });
   });
 
   it.each(["meet.example.com", "example.com"])("accepts hostedZone %s for meet.example.com", (hostedZone) => {
@@ -277,7 +284,7 @@ describe("parseSettings: unknown keys", () => {
     [
       "top level, no close match",
       withTop({ bucket: "x" }),
-      "jitsi:bucket: unknown key (known: jitsi:domain, jitsi:hostedZone, jitsi:regions, jitsi:shards, jitsi:octo)",
+      "jitsi:bucket: unknown key (known: jitsi:domain, jitsi:hostedZone, jitsi:certificateArns, jitsi:regions, jitsi:shards, jitsi:octo)",
     ],
     [
       "region",
@@ -510,4 +517,115 @@ describe("parseSettings: one mistake, one line", () => {
       "jitsi:octo.regionGroups[0][1]: eu-west-1 is listed twice in jitsi:octo.regionGroups[0]",
     ]);
   });
+});
+
+describe("parseSettings: bridge pool scaling and spot", () => {
+  it("reads target stress, graceful shutdown and spot with its defaults", () => {
+    const settings = parseSettings(
+      withRegion({
+        jvb: {
+          instanceType: "c6i.large",
+          targetStress: 0.4,
+          gracefulShutdownMinutes: 30,
+          spot: { instanceTypes: ["c6a.large", "c6i.large"] },
+        },
+      }),
+    );
+    expect(settings.regions["eu-west-1"].jvb).toEqual({
+      instanceType: "c6i.large",
+      minSize: 1,
+      maxSize: 10,
+      targetStress: 0.4,
+      gracefulShutdownMinutes: 30,
+      spot: { onDemandBase: 1, instanceTypes: ["c6a.large", "c6i.large"] },
+    });
+  });
+
+  it.each<[string, Raw, string[]]>([
+    [
+      "targetStress too high",
+      { jvb: { targetStress: 1.2 } },
+      ["jitsi:regions.eu-west-1.jvb.targetStress: must be a number from 0.05 to 0.95 (got 1.2)"],
+    ],
+    [
+      "targetStress a string",
+      { jvb: { targetStress: "0.3" } },
+      ['jitsi:regions.eu-west-1.jvb.targetStress: must be a number from 0.05 to 0.95 (got "0.3")'],
+    ],
+    [
+      "gracefulShutdownMinutes too long",
+      { jvb: { gracefulShutdownMinutes: 600 } },
+      ["jitsi:regions.eu-west-1.jvb.gracefulShutdownMinutes: must be an integer from 1 to 480 (got 600)"],
+    ],
+    [
+      "spot not an object",
+      { jvb: { spot: true } },
+      ["jitsi:regions.eu-west-1.jvb.spot: must be an object ({ onDemandBase?, instanceTypes? }) (got true)"],
+    ],
+    [
+      "spot onDemandBase negative",
+      { jvb: { spot: { onDemandBase: -1 } } },
+      ["jitsi:regions.eu-west-1.jvb.spot.onDemandBase: must be an integer from 0 to 200 (got -1)"],
+    ],
+    [
+      "spot type of another architecture",
+      { jvb: { instanceType: "c6i.large", spot: { instanceTypes: ["c7g.large"] } } },
+      [
+        "jitsi:regions.eu-west-1.jvb.spot.instanceTypes[0]: c7g.large is arm64 but instanceType c6i.large is amd64; a pool boots one image",
+      ],
+    ],
+    [
+      "spot type malformed",
+      { jvb: { instanceType: "c6i.large", spot: { instanceTypes: ["c6a"] } } },
+      ['jitsi:regions.eu-west-1.jvb.spot.instanceTypes[0]: "c6a" is not an EC2 instance type (like c6i.large)'],
+    ],
+    [
+      "spot key typo",
+      { jvb: { spot: { ondemandbase: 2 } } },
+      ["jitsi:regions.eu-west-1.jvb.spot.ondemandbase: unknown key (did you mean onDemandBase?)"],
+    ],
+  ])("%s", (_case, changes, problems) => expect(problemsOf(withRegion(changes))).toEqual(problems));
+});
+
+describe("parseSettings: certificates for the edge", () => {
+  const arn = (region: string) => `arn:aws:acm:${region}:111122223333:certificate/0a1b2c3d-0a1b-4c5d-8e9f-0a1b2c3d4e5f`;
+  const noZone = (certificateArns?: unknown) => {
+    const raw: Raw = { ...base(), ...(certificateArns === undefined ? {} : { certificateArns }) };
+    delete raw.hostedZone;
+    return raw;
+  };
+
+  it.each<[string, Raw, string[]]>([
+    [
+      "no zone and no certificate",
+      noZone(),
+      [
+        "jitsi:certificateArns: required without jitsi:hostedZone: an issued ACM certificate for meet.example.com in each edge region (eu-west-1), or set jitsi:hostedZone to have them issued",
+      ],
+    ],
+    [
+      "both a zone and certificates",
+      withTop({ certificateArns: { "eu-west-1": arn("eu-west-1") } }),
+      [
+        "jitsi:certificateArns: not used with jitsi:hostedZone (the stack has certificates issued through the zone); remove one of them",
+      ],
+    ],
+    [
+      "a certificate from another region",
+      noZone({ "eu-west-1": arn("us-east-1") }),
+      [
+        "jitsi:certificateArns.eu-west-1: the certificate is in us-east-1; a load balancer in eu-west-1 needs one from eu-west-1",
+      ],
+    ],
+    [
+      "not an ARN",
+      noZone({ "eu-west-1": "my-cert" }),
+      ['jitsi:certificateArns.eu-west-1: "my-cert" is not an ACM certificate ARN'],
+    ],
+    [
+      "a region without an edge",
+      noZone({ "eu-west-1": arn("eu-west-1"), "us-east-1": arn("us-east-1") }),
+      ["jitsi:certificateArns.us-east-1: us-east-1 is not an edge region (eu-west-1)"],
+    ],
+  ])("%s", (_case, raw, problems) => expect(problemsOf(raw)).toEqual(problems));
 });

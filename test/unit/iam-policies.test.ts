@@ -26,11 +26,20 @@ describe("node role policies", () => {
     });
   });
 
-  it("let bridges read every shard's bridge account and the registry, nothing else", () => {
-    expect(nodeRolePolicy("bridges", context).Statement.map((s) => [s.Action, s.Resource])).toEqual([
+  it("let bridges read every shard's bridge account and the registry, publish their stress, and finish their own scale-in", () => {
+    expect(nodeRolePolicy("bridges", context).Statement.map((s) => [s.Action, s.Resource, s.Condition])).toEqual([
       [
         ["ssm:GetParameter", "ssm:GetParameters"],
         ["arn:aws-cn:ssm:cn-north-1:111122223333:parameter/jitsi/prod/shards/*/jvb-password"],
+        undefined,
+      ],
+      [["cloudwatch:PutMetricData"], ["*"], { StringEquals: { "cloudwatch:namespace": "Jitsi/Bridges" } }],
+      [
+        ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+        [
+          "arn:aws-cn:autoscaling:cn-north-1:111122223333:autoScalingGroup:*:autoScalingGroupName/jitsi-prod-cn-north-1-jvb",
+        ],
+        undefined,
       ],
       [
         ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
@@ -38,6 +47,7 @@ describe("node role policies", () => {
           "arn:aws-cn:ssm:cn-north-1:111122223333:parameter/jitsi/prod/registry",
           "arn:aws-cn:ssm:cn-north-1:111122223333:parameter/jitsi/prod/registry/*",
         ],
+        undefined,
       ],
     ]);
   });

@@ -149,6 +149,7 @@ describe("summary", () => {
   const topology = buildTopology(
     parseSettings({
       domain: "meet.example.com",
+      hostedZone: "example.com",
       regions: {
         "eu-west-1": { cidr: "10.10.0.0/16", jvb: {}, edge: {} },
         "us-east-1": { cidr: "10.20.0.0/16", jvb: { minSize: 2, maxSize: 6 } },

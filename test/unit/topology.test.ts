@@ -6,6 +6,7 @@ import { buildTopology, peeringPairs, regionSubnets, type RegionRole } from "../
 function settings(overrides: Record<string, unknown> = {}): Settings {
   return parseSettings({
     domain: "meet.example.com",
+    hostedZone: "example.com",
     regions: {
       "us-east-1": { cidr: "10.20.0.0/16", jvb: {} },
       "eu-west-1": { cidr: "10.10.0.0/16", jvb: {}, edge: {}, availabilityZones: 3 },
@@ -136,5 +137,25 @@ describe("regionSubnets (property)", () => {
         expect(regionSubnets(cidr, zones + 1).slice(0, zones)).toEqual(regionSubnets(cidr, zones));
       }),
     );
+  });
+});
+
+describe("edge nodes", () => {
+  it("spread over the zones with fixed addresses past AWS's reserved ones, named uniquely across regions", () => {
+    const t = buildTopology(
+      settings({
+        regions: {
+          "eu-west-1": { cidr: "10.10.0.0/16", jvb: {}, edge: { nodes: 3 } },
+          "us-east-1": { cidr: "10.20.0.0/16", edge: { nodes: 1 } },
+        },
+        shards: [{ name: "a", region: "eu-west-1" }],
+      }),
+    );
+    expect(t.edgeNodes).toEqual([
+      { name: "eu-west-1-edge-0", node: "edge-0", region: "eu-west-1", subnetIndex: 0, address: "10.10.0.20" },
+      { name: "eu-west-1-edge-1", node: "edge-1", region: "eu-west-1", subnetIndex: 1, address: "10.10.16.20" },
+      { name: "eu-west-1-edge-2", node: "edge-2", region: "eu-west-1", subnetIndex: 0, address: "10.10.0.21" },
+      { name: "us-east-1-edge-0", node: "edge-0", region: "us-east-1", subnetIndex: 0, address: "10.20.0.20" },
+    ]);
   });
 });

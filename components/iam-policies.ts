@@ -85,7 +85,16 @@ export function nodeRolePolicy(role: NodeRoleName, c: RolePolicyContext): Policy
       ],
     });
   }
-  if (role === "bridges" || role === "edge") {
+  if (role === "edge") {
+    statements.push({
+      Sid: "ReadOwnHaproxyConfig",
+      Effect: "Allow",
+      Action: READ_PARAMETERS,
+      // each edge node's haproxy.cfg, rendered by the stack from the registry (see edge.ts)
+      Resource: [parameterArn(c, `${stackPath(c.stack)}/edge/${c.region}-edge-*`)],
+    });
+  }
+  if (role === "bridges") {
     statements.push({
       Sid: "ReadRegistry",
       Effect: "Allow",

@@ -52,9 +52,10 @@ describe("node role policies", () => {
     ]);
   });
 
-  it("let edge nodes read only the registry", () => {
-    const resources = nodeRolePolicy("edge", context).Statement.flatMap((s) => s.Resource);
-    expect(resources.every((r) => r.includes("/jitsi/prod/registry"))).toBe(true);
+  it("let edge nodes read only their own region's HAProxy configurations", () => {
+    expect(nodeRolePolicy("edge", context).Statement.flatMap((s) => s.Resource)).toEqual([
+      "arn:aws-cn:ssm:cn-north-1:111122223333:parameter/jitsi/prod/edge/cn-north-1-edge-*",
+    ]);
   });
 
   it("name Session Manager's managed policy in the right partition", () => {

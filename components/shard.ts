@@ -3,8 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { architectureOf, debianAmiParameter } from "./ami";
 import type { OctoSettings } from "./config";
 import { encodeUserData } from "./render/cloud-config";
+import { renderShardSettings } from "./render/shard-settings";
 import { renderShardUserData } from "./render/shard-user-data";
 import type { ShardPlan } from "./topology";
+import { stackPath } from "./parameters";
+
+/** `/jitsi/<stack>/shards/<id>/settings`: readable by the shard's role with its other values. */
+export function shardSettingsPath(stack: string, shardId: string): string {
+  return `${stackPath(stack)}/shards/${shardId}/settings`;
+}
 
 export interface ShardArgs {
   readonly shard: ShardPlan;
@@ -26,8 +33,10 @@ export interface ShardArgs {
  * packages on Debian 12, configured entirely by its user-data (files rendered in render/).
  *
  * A change of the rendered user-data replaces the node (cloud-init applies user-data at first
- * boot only, so an in-place update would leave the old configuration running): drain the shard
- * before such a change. A newer Debian image does not replace it (`ami` is ignored after creation).
+ * boot only, so an in-place update would leave the old configuration running); the user-data
+ * holds only the shard's own settings (domain, name, region, instance type), so that is rare. What
+ * follows the stack's regions and Octo settings lives in the shard settings parameter, which the
+ * node applies in place. A newer Debian image does not replace it (`ami` is ignored after creation).
  */
 export class Shard extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
@@ -41,7 +50,7 @@ export class Shard extends pulumi.ComponentResource {
       { name: debianAmiParameter(architectureOf(shard.instanceType)) },
       { parent: this, provider },
     );
-    const userData = renderShardUserData({
+    const values = {
       domain: args.domain,
       shardId: shard.id,
       region: shard.region,
@@ -49,7 +58,24 @@ export class Shard extends pulumi.ComponentResource {
       octo: args.octo,
       stack: args.stack,
       parameters: args.parameters,
-    });
+    };
+    // What follows the rest of the stack (regions, Octo) goes to a parameter the node applies in
+    // place; the user-data holds only what is the shard's own.
+    const settingsParameter = shardSettingsPath(args.stack, shard.id);
+    const settings = new aws.ssm.Parameter(
+      `${name}-settings`,
+      {
+        name: settingsParameter,
+        type: "String",
+        tier: "Intelligent-Tiering",
+        // plain: the SDK would treat `value` as a secret and hide the settings from previews
+        insecureValue: renderShardSettings(values),
+        description: `Settings of Jitsi shard ${shard.id} that follow the stack's regions`,
+        tags: { Role: "signalling", Shard: shard.name, Bundle: "files" },
+      },
+      { parent: this, provider },
+    );
+    const userData = renderShardUserData(values, settingsParameter);
     const instance = new aws.ec2.Instance(
       `${name}-node`,
       {
@@ -66,7 +92,7 @@ export class Shard extends pulumi.ComponentResource {
         tags: { Name: `jitsi-${args.stack}-${shard.id}`, Role: "signalling", Shard: shard.name },
         volumeTags: { Name: `jitsi-${args.stack}-${shard.id}`, Role: "signalling", Shard: shard.name },
       },
-      { parent: this, provider, ignoreChanges: ["ami"] },
+      { parent: this, provider, ignoreChanges: ["ami"], dependsOn: [settings] },
     );
     this.instanceId = instance.id;
     this.privateIp = instance.privateIp;

@@ -42,7 +42,7 @@ function main(): number {
     return 1;
   }
   process.stderr.write(`teardown-check: ok: ${verdict.summary}\n`);
-  for (const urn of verdict.deletes) process.stdout.write(`${urn}\n`);
+  for (const urn of [...verdict.deletes, ...verdict.updates]) process.stdout.write(`${urn}\n`);
   return 0;
 }
 

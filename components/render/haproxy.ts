@@ -30,9 +30,12 @@
 // - `option httpchk` GET /about/health with the site's Host (nginx passes jicofo's status through) plus the shard's
 //   agent check (shard-agent.ts: `up ready`, `up drain`, `down`). A shard the check or the agent marks down loses
 //   its rooms: a pin naming a down server is ignored, the room is hashed over the remaining ring, and the new shard
-//   is stored in the pin. `option redispatch` (on the last of 3 retries, or at once when the server is already
-//   marked down) moves a request whose connection fails before the check has noticed; it is not used on the first
-//   retry so that a shard's brief nginx restart does not split its rooms.
+//   is stored in the pin. A request whose connection is refused before the check has noticed is retried after
+//   HAProxy's 1 s turn-around and, with `option redispatch`, sent elsewhere as soon as the shard is marked down (or
+//   on the last of 3 retries): served elsewhere within inter × fall + 1 s. Redispatching on every retry instead
+//   would let a shard's brief nginx restart split its rooms between two shards.
+// - The frontend's monitor URI (the NLB's health check) fails when no shard can take a new room, so that the load
+//   balancer (and a Route 53 record that evaluates its health) avoids an edge node that reaches no shard.
 // - A shard in state `drain` is rendered with `weight 0`. The configuration file has no keyword for the DRAIN
 //   administrative state (only the runtime API, the agent and the server-state file set it), and `disabled` would be
 //   maintenance, which moves the rooms. Weight 0 leaves the server out of the hash ring (no new room) while a pin
@@ -47,6 +50,14 @@
 // - The server-state file must exist and start with its version line: a missing or empty file is a warning. The
 //   edge node writes `1` to it before the first start and dumps `show servers state` into it before each reload.
 // - `option httplog` without a log target is a warning: logging is rendered only when HaproxyLocal.log is set.
+// - On a reload (`-sf`), the old process hands its stick table to the new one through the local peer only if it
+//   has run for more than 5 s (its own start-up resync wait); otherwise the new process learns the table from the
+//   other edge nodes. Rapid successive reloads of a lone node lose its pins.
+// - The server-state file does not undo a configuration change: a shard rendered with weight 0 stays at 0 although
+//   the state dumped before the reload says 100. The runtime API shows it as UP with weight 0 (the agent's drain
+//   shows as `DRAIN (agent)`).
+// - `maxconn` needs about twice as many file descriptors: HAProxy started as root raises its own limit; started
+//   unprivileged (tests) it refuses to start above the hard limit.
 
 import { parseAddress } from "../ipv4";
 import { PORTS } from "../ports";

@@ -58,6 +58,8 @@ export interface NginxLocal {
   readonly prosodyHttp: { readonly host: string; readonly port: number };
   /** jicofo's REST API (/about/health). */
   readonly jicofoRest: { readonly host: string; readonly port: number };
+  /** The region map (renderShardNginxRegionMap), included by the site; it follows the stack's regions. */
+  readonly regionMap: string;
 }
 
 /** Where things are on a real signalling node. */
@@ -72,6 +74,7 @@ export function productionNginxLocal(domain: string): NginxLocal {
     configJsWrapper: SHARD_PATHS.shardConfigJs,
     prosodyHttp: { host: "127.0.0.1", port: SHARD_LOCAL_PORTS.prosodyHttp },
     jicofoRest: { host: "127.0.0.1", port: SHARD_LOCAL_PORTS.jicofoRest },
+    regionMap: SHARD_PATHS.nginxRegionMap,
   };
 }
 
@@ -149,7 +152,7 @@ interface SiteValues {
   readonly configJsWrapper: string;
   readonly prosodyUpstream: string;
   readonly jicofoUpstream: string;
-  readonly regions: readonly string[];
+  readonly regionMap: string;
 }
 
 function siteValues(values: ShardRenderValues, local: NginxLocal): SiteValues {
@@ -167,8 +170,19 @@ function siteValues(values: ShardRenderValues, local: NginxLocal): SiteValues {
     configJsWrapper: checkPath("configJsWrapper", local.configJsWrapper),
     prosodyUpstream: hostPort("prosodyHttp", local.prosodyHttp),
     jicofoUpstream: hostPort("jicofoRest", local.jicofoRest),
-    regions: knownRegionsOf(values),
+    regionMap: checkPath("regionMap", local.regionMap),
   };
+}
+
+/**
+ * The map from the X-Proxy-Region header to the user's region (http context), in a file of its own
+ * that the site includes: it changes with the stack's regions, the site does not, so adding or
+ * removing a region updates this file on the node (see render/shard-settings.ts) and never the
+ * node's user-data.
+ */
+export function renderShardNginxRegionMap(values: ShardRenderValues): string {
+  checkId("region", values.region);
+  return regionMapTemplate(knownRegionsOf(values));
 }
 
 /** The nginx site (http context) of a signalling node. */
@@ -206,19 +220,26 @@ function securityHeaders(indent: string): string {
     .join("\n");
 }
 
-function siteTemplate(v: SiteValues): string {
-  const i1 = INDENT;
-  const i2 = INDENT + INDENT;
-  const regionLines = v.regions.map((r) => `${i1}"~^${r}$" "${r}";`).join("\n");
-  return `# Rendered by the jitsi-multiregion-aws stack for shard ${v.shardId}; the next deployment overwrites it.
-# http context (included from nginx.conf's http {} block, after mime.types). See components/render/nginx.ts.
-
+function regionMapTemplate(regions: readonly string[]): string {
+  const regionLines = regions.map((r) => `${INDENT}"~^${r}$" "${r}";`).join("\n");
+  return `# Rendered by the jitsi-multiregion-aws stack from its regions; see components/render/nginx.ts.
 # The user's region, as the HAProxy node that took the request saw it (header ${USER_REGION_HEADER}). Only a
 # value equal to a configured region passes (anchored, case-sensitive); anything else, or no header, is "".
 map $http_x_proxy_region $${USER_REGION_VARIABLE} {
-${i1}default "";
+${INDENT}default "";
 ${regionLines}
 }
+`;
+}
+
+function siteTemplate(v: SiteValues): string {
+  const i1 = INDENT;
+  const i2 = INDENT + INDENT;
+  return `# Rendered by the jitsi-multiregion-aws stack for shard ${v.shardId}; the next deployment overwrites it.
+# http context (included from nginx.conf's http {} block, after mime.types). See components/render/nginx.ts.
+
+# The user's region: the map in ${v.regionMap} sets $${USER_REGION_VARIABLE} from ${USER_REGION_HEADER}.
+include ${v.regionMap};
 
 # Versioned static files (?v=...) are immutable; unversioned ones keep the default caching.
 map $arg_v $jitsi_shard_static_expires {

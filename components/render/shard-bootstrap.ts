@@ -15,8 +15,6 @@ export const SHARD_PACKAGES = [
 ] as const;
 
 export interface ShardBootstrapParts {
-  /** jq path of jicofo's XMPP password in the jicofo.conf template (from render/jicofo.ts). */
-  readonly jicofoPasswordJqPath: string;
   /**
    * prosodyctl invocations that register the shard's accounts; "$JVB_PASSWORD" and
    * "$JICOFO_PASSWORD" elements stand for the secrets fetched at boot (from render/prosody.ts).
@@ -106,13 +104,11 @@ export function renderShardBootstrap(values: ShardRenderValues, parts: ShardBoot
     "# prosody: the accounts of the bridges (of every region) and of jicofo, with the stack's passwords.",
     ...parts.prosodyRegister.map(commandLine),
     "",
-    "# jicofo: the rendered settings plus its password, readable by jicofo only.",
-    `tmp=$(mktemp ${p.jicofoConf}.XXXXXX)`,
-    `jq --arg password "$JICOFO_PASSWORD" '${word(parts.jicofoPasswordJqPath)} = $password' ${p.jicofoConfTemplate} >"$tmp"`,
-    'chown root:jicofo "$tmp"',
-    'chmod 0640 "$tmp"',
-    `mv -f "$tmp" ${p.jicofoConf}`,
     "unset JVB_PASSWORD JICOFO_PASSWORD",
+    "",
+    "# The settings that follow the stack (jicofo's configuration, nginx's region map), from SSM; the",
+    "# timer keeps following them. The daemons restart below, so the agent need not restart them now.",
+    `JITSI_NGINX_RELOAD=true JITSI_JICOFO_RESTART=true ${p.settingsAgent}`,
     "",
     "# nginx: this shard's site instead of the package's default and generated ones.",
     'rm -f /etc/nginx/sites-enabled/default "/etc/nginx/sites-enabled/$DOMAIN.conf"',
@@ -125,6 +121,7 @@ export function renderShardBootstrap(values: ShardRenderValues, parts: ShardBoot
     "",
     "systemctl daemon-reload",
     "systemctl enable --now jitsi-shard-agent.socket",
+    "systemctl enable --now jitsi-shard-settings-agent.timer",
     "systemctl enable prosody jicofo nginx",
     "systemctl restart prosody",
     "systemctl restart jicofo nginx",

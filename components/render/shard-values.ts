@@ -38,6 +38,10 @@ export const SHARD_PATHS = {
   tlsCertificate: (domain: string) => `/etc/jitsi/meet/${domain}.crt`,
   tlsKey: (domain: string) => `/etc/jitsi/meet/${domain}.key`,
   nginxSite: "/etc/nginx/sites-available/jitsi-shard.conf",
+  /** The X-Proxy-Region map, included by the site; follows the stack's regions (shard settings). */
+  nginxRegionMap: "/etc/nginx/jitsi-shard-regions.conf",
+  /** The shard settings agent: keeps region-dependent files equal to the shard's SSM parameter. */
+  settingsAgent: "/usr/local/sbin/jitsi-shard-settings-agent",
   prosodyShardConfig: "/etc/prosody/conf.d/jitsi-shard.cfg.lua",
   /** jicofo.conf without its password; the bootstrap writes the real file from it. */
   jicofoConfTemplate: "/etc/jitsi/jicofo/jicofo.conf.template.json",

@@ -106,7 +106,15 @@ export function renderedFiles(
       // a node's own parameter (an edge node's haproxy.cfg) goes with the node's other files
       const node = nodeFolder(inputs);
       const path = node ? `${region}/${node}/${name.split("/").pop()}` : `${region}/ssm/${safeRelative(name)}`;
-      if (value !== undefined) files.push({ path, content: value });
+      if (value === undefined) continue;
+      files.push({ path, content: value });
+      // a bundle of files the node's agent writes (shard settings): each file where it lands
+      const tags = (inputs.tags ?? {}) as Record<string, unknown>;
+      if (node && tags.Bundle === "files") {
+        for (const [file, content] of Object.entries(bundleFiles(value))) {
+          files.push({ path: `${region}/${node}/files/${safeRelative(file)}`, content });
+        }
+      }
       continue;
     }
     if (userData === undefined) continue;
@@ -118,6 +126,17 @@ export function renderedFiles(
     }
   }
   return files;
+}
+
+/** The files of a `{ files: { <path>: <content> } }` parameter; none when it is not one. */
+function bundleFiles(text: string): Record<string, string> {
+  try {
+    const files = (JSON.parse(text) as { files?: unknown }).files;
+    if (typeof files !== "object" || files === null) return {};
+    return Object.fromEntries(Object.entries(files).filter(([, c]) => typeof c === "string")) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }
 
 /** Base64 user-data as the instance gets it: gzip (which cloud-init unpacks) undone too. */

@@ -38,7 +38,13 @@ export interface TeardownCheckOptions {
 }
 
 export type TeardownVerdict =
-  | { readonly ok: true; readonly deletes: readonly string[]; readonly summary: string }
+  | {
+      readonly ok: true;
+      readonly deletes: readonly string[];
+      /** In-place updates that come with the teardown (shard settings that list the region). */
+      readonly updates: readonly string[];
+      readonly summary: string;
+    }
   | { readonly ok: false; readonly reasons: readonly string[] };
 
 /** Ops that change nothing. */
@@ -61,6 +67,16 @@ export const EDGE_RESOURCE_TYPES = [
  */
 export const FOLLOWED_CONFIG_COMPONENTS = ["jitsi:aws:ShardRegistry", "jitsi:aws:Edge"] as const;
 const PARAMETER = "aws:ssm/parameter:Parameter";
+
+/**
+ * A shard's settings (jicofo's region groups, nginx's region map) follow the stack's regions: any
+ * region's removal may change them, and the node applies the change in place (see
+ * components/render/shard-settings.ts). Such an update is part of a clean teardown.
+ */
+function isShardSettingsUpdate(step: PreviewStep): boolean {
+  const { types, type, name } = parseUrn(step.urn);
+  return step.op === "update" && type === PARAMETER && types.includes("jitsi:aws:Shard") && name.endsWith("-settings");
+}
 
 function isFollowedConfigUpdate(step: PreviewStep): boolean {
   const { types, type } = parseUrn(step.urn);
@@ -135,6 +151,7 @@ export function checkTeardown(preview: PreviewJson, options: TeardownCheckOption
   }
 
   const deletes: string[] = [];
+  const updates: string[] = [];
   const reliedOn = new Map<"shard" | "edge", string[]>();
   // A replacement is three steps (create-replacement, replace, delete-replaced): name it once.
   const replaced = new Set(changes.filter((s) => s.op === "replace").map((s) => s.urn));
@@ -155,6 +172,8 @@ export function checkTeardown(preview: PreviewJson, options: TeardownCheckOption
     } else if (step.op === "update" && type === "pulumi:pulumi:Stack") {
       // The stack resource has no inputs: an update is its outputs (the region leaves the exports).
       continue;
+    } else if (isShardSettingsUpdate(step)) {
+      updates.push(step.urn);
     } else if (configUpdate && force && removesReliedOn) {
       // The shard list (or HAProxy's peers) that other regions follow loses the region's part.
       continue;
@@ -184,6 +203,10 @@ export function checkTeardown(preview: PreviewJson, options: TeardownCheckOption
   return {
     ok: true,
     deletes,
-    summary: `${deletes.length} resource(s) of ${region} to delete${reliedOn.size > 0 ? ` (forced: ${[...reliedOn.keys()].join(" and ")} included)` : ""}`,
+    updates,
+    summary:
+      `${deletes.length} resource(s) of ${region} to delete` +
+      (updates.length > 0 ? `, ${updates.length} shard settings updated in place` : "") +
+      (reliedOn.size > 0 ? ` (forced: ${[...reliedOn.keys()].join(" and ")} included)` : ""),
   };
 }

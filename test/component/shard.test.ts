@@ -1,5 +1,7 @@
 // Signalling nodes and the shard registry, as the real program registers them.
 import { USER_DATA_LIMIT_BYTES, encodeUserData } from "../../components/render/cloud-config";
+import { renderShardSettings } from "../../components/render/shard-settings";
+import type { ShardRenderValues } from "../../components/render/shard-values";
 import { renderShardUserData } from "../../components/render/shard-user-data";
 import { decodeUserData } from "../../scripts/lib/plan-output";
 import type { PlanResult } from "../../scripts/lib/plan";
@@ -59,6 +61,43 @@ describe("signalling nodes", () => {
     }
   });
 
+  it("get the stack-wide settings (regions, Octo) from a parameter, so changing them never replaces a node", () => {
+    for (const s of plan.topology.shards) {
+      const [param] = resources.filter(
+        (r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === `/jitsi/dev/shards/${s.id}/settings`,
+      );
+      expect([region(param), param.inputs.type]).toEqual([s.region, "String"]);
+      const settings = JSON.parse(param.inputs.insecureValue as string) as { files: Record<string, string> };
+      expect(Object.keys(settings.files).sort()).toEqual([
+        "/etc/jitsi/jicofo/jicofo.conf.template.json",
+        "/etc/nginx/jitsi-shard-regions.conf",
+      ]);
+      expect(settings.files["/etc/nginx/jitsi-shard-regions.conf"]).toContain('"~^eu-central-1$" "eu-central-1";');
+    }
+    // the user-data of a node does not change with the stack's regions or Octo settings
+    const values = {
+      domain: "meet-dev.example.com",
+      shardId: "eu-west-1-eu1",
+      region: "eu-west-1",
+      stack: "dev",
+      parameters: { jvbPassword: "/a", jicofoPassword: "/b" },
+    };
+    const one = renderShardUserData({ ...values, knownRegions: ["eu-west-1"], octo: plan.topology.octo }, "/s");
+    const other = renderShardUserData(
+      {
+        ...values,
+        knownRegions: ["eu-west-1", "us-east-1"],
+        octo: {
+          selectionStrategy: "SplitBridgeSelectionStrategy",
+          regionGroups: [["eu-west-1", "us-east-1"]],
+          maxBridgeParticipants: 40,
+        },
+      },
+      "/s",
+    );
+    expect(other).toBe(one);
+  });
+
   it("are written by the plan under rendered/<region>/shard-<name>/", () => {
     for (const s of plan.topology.shards) {
       const folder = `${s.region}/shard-${s.name}/`;
@@ -67,6 +106,9 @@ describe("signalling nodes", () => {
         expect.arrayContaining([
           "user-data",
           "files/etc/jitsi/jicofo/jicofo.conf.template.json",
+          "files/etc/nginx/jitsi-shard-regions.conf",
+          "settings",
+          "files/usr/local/sbin/jitsi-shard-settings-agent",
           "files/etc/nginx/sites-available/jitsi-shard.conf",
           "files/etc/prosody/conf.d/jitsi-shard.cfg.lua",
           "files/usr/local/sbin/jitsi-shard-bootstrap",
@@ -135,7 +177,7 @@ describe("user-data size", () => {
       "me-central-1",
     ];
     const shardId = "ap-southeast-2-shard-with-a-long-name-39";
-    const userData = renderShardUserData({
+    const values: ShardRenderValues = {
       domain: "meet.a-rather-long-subdomain.example.com",
       shardId,
       region: "ap-southeast-2",
@@ -150,10 +192,13 @@ describe("user-data size", () => {
         jvbPassword: `/jitsi/production-europe/shards/${shardId}/jvb-password`,
         jicofoPassword: `/jitsi/production-europe/shards/${shardId}/jicofo-password`,
       },
-    });
+    };
+    const userData = renderShardUserData(values, `/jitsi/production-europe/shards/${shardId}/settings`);
     // what EC2 counts: the bytes before base64 (gzip, which cloud-init unpacks)
     const size = Buffer.from(encodeUserData(userData), "base64").length;
     expect(size).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
+    // the settings parameter (plain text, not compressed) fits the advanced tier's 8 KB
+    expect(Buffer.byteLength(renderShardSettings(values))).toBeLessThan(8 * 1024);
     // and the dev stack's nodes carry exactly this kind of document
     for (const i of instances())
       expect(decodeUserData(i.inputs.userDataBase64 as string)).toMatch(/^#cloud-config\nwrite_files:/);

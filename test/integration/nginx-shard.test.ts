@@ -31,6 +31,7 @@ import {
   BASE_CONFIG_URI,
   productionNginxLocal,
   renderShardConfigJsWrapper,
+  renderShardNginxRegionMap,
   renderShardNginxSite,
   type NginxLocal,
 } from "../../components/render/nginx";
@@ -279,6 +280,8 @@ describe("shard nginx site on the real nginx", () => {
   function writeConfigs(local: NginxLocal): void {
     const site = join(work, "jitsi-shard.conf");
     writeFileSync(site, renderShardNginxSite(values, local));
+    // the region map arrives with the shard settings; the site includes it
+    writeFileSync(local.regionMap, renderShardNginxRegionMap(values));
     writeFileSync(local.configJsWrapper, renderShardConfigJsWrapper(values, local));
     // A minimal main config shaped like Debian's nginx.conf (mime.types, then the site in http {}), with every
     // path nginx writes in the temporary folder.
@@ -411,6 +414,7 @@ describe("shard nginx site on the real nginx", () => {
       webRoot,
       baseConfigJs,
       configJsWrapper: join(work, "shard-config.js"),
+      regionMap: join(work, "jitsi-shard-regions.conf"),
       prosodyHttp: { host: "127.0.0.1", port: prosodyPort },
       jicofoRest: { host: "127.0.0.1", port: jicofoPort },
     });

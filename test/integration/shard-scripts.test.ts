@@ -27,14 +27,17 @@ function shellcheck(script: string): { status: number | null; output: string } {
 
 describe("shellcheck", () => {
   // every executable the node receives, exactly as its user-data carries it
-  const scripts = renderShardFiles(VALUES).filter((f) => f.permissions === "0755");
+  const scripts = renderShardFiles(VALUES, "/jitsi/dev/shards/eu-west-1-eu1/settings").filter(
+    (f) => f.permissions === "0755",
+  );
 
-  it("covers the bootstrap, the agent and the drain switch", () => {
+  it("covers the bootstrap, the agent check, the drain switch and the settings agent", () => {
     expect(scripts.map((f) => f.path).sort()).toEqual(
       [
         "/usr/local/bin/jitsi-shard-agent",
         "/usr/local/sbin/jitsi-shard-bootstrap",
         "/usr/local/sbin/jitsi-shard-drain",
+        "/usr/local/sbin/jitsi-shard-settings-agent",
       ].sort(),
     );
   });
@@ -49,8 +52,7 @@ describe("shellcheck", () => {
 });
 
 describe("bootstrap rendering", () => {
-  const render = (argv: string[]) =>
-    renderShardBootstrap(VALUES, { jicofoPasswordJqPath: ".jicofo.xmpp.client.password", prosodyRegister: [argv] });
+  const render = (argv: string[]) => renderShardBootstrap(VALUES, { prosodyRegister: [argv] });
 
   it("names the parameters it reads and never holds a secret", () => {
     const script = render(["prosodyctl", "register", "jvb", "auth.meet.example.com", "$JVB_PASSWORD"]);

@@ -6,6 +6,7 @@ import {
   jsStringLiteral,
   productionNginxLocal,
   renderShardConfigJsWrapper,
+  renderShardNginxRegionMap,
   renderShardNginxSite,
 } from "../../components/render/nginx";
 import { SHARD_LOCAL_PORTS, SHARD_PATHS, type ShardRenderValues } from "../../components/render/shard-values";
@@ -28,7 +29,7 @@ function regionMap(site: string): { defaults: string[]; entries: [string, string
   const block = new RegExp(`^map \\$http_x_proxy_region \\$${USER_REGION_VARIABLE} \\{\\n([^}]*)\\n\\}`, "m").exec(
     site,
   );
-  if (!block) throw new Error("no user-region map in the site");
+  if (!block) throw new Error("no user-region map in the file");
   const defaults: string[] = [];
   const entries: [string, string][] = [];
   for (const line of block[1].split("\n").map((l) => l.trim())) {
@@ -53,7 +54,7 @@ describe("renderShardNginxSite", () => {
   const site = renderShardNginxSite(shard());
 
   it("maps X-Proxy-Region through exactly the known regions (anchored, case-sensitive), anything else to empty", () => {
-    const map = regionMap(site);
+    const map = regionMap(renderShardNginxRegionMap(shard()));
     expect(map.defaults).toEqual(['""']);
     expect(map.entries).toEqual([
       ["~^eu-west-1$", "eu-west-1"],
@@ -63,20 +64,28 @@ describe("renderShardNginxSite", () => {
   });
 
   it("lists a region given twice once", () => {
-    const map = regionMap(renderShardNginxSite(shard({ knownRegions: ["eu-west-1", "us-east-1", "eu-west-1"] })));
+    const map = regionMap(renderShardNginxRegionMap(shard({ knownRegions: ["eu-west-1", "us-east-1", "eu-west-1"] })));
     expect(map.entries.map(([, value]) => value)).toEqual(["eu-west-1", "us-east-1"]);
   });
 
   it.each([["eu-west-1;"], ['eu"west'], ["EU-WEST-1"], ["eu west"], [""], ["eu-west-1\n}"]])(
     "throws on the known region %j",
     (bad) => {
-      expect(() => renderShardNginxSite(shard({ knownRegions: ["eu-west-1", bad] }))).toThrow(/known region/);
+      expect(() => renderShardNginxRegionMap(shard({ knownRegions: ["eu-west-1", bad] }))).toThrow(/known region/);
     },
   );
 
   it("throws when the shard's region is not a known region, or there are none", () => {
-    expect(() => renderShardNginxSite(shard({ knownRegions: ["us-east-1"] }))).toThrow(/must be one of knownRegions/);
-    expect(() => renderShardNginxSite(shard({ knownRegions: [] }))).toThrow(/must not be empty/);
+    expect(() => renderShardNginxRegionMap(shard({ knownRegions: ["us-east-1"] }))).toThrow(
+      /must be one of knownRegions/,
+    );
+    expect(() => renderShardNginxRegionMap(shard({ knownRegions: [] }))).toThrow(/must not be empty/);
+  });
+
+  it("includes the region map instead of holding it, so that regions never change the site", () => {
+    expect(site).toContain(`include ${SHARD_PATHS.nginxRegionMap};`);
+    expect(site).not.toContain("map $http_x_proxy_region");
+    expect(renderShardNginxSite(shard({ knownRegions: ["eu-west-1"] }))).toBe(site);
   });
 
   it("uses the production places by default: 443 ssl on all addresses, the package's files, local daemons", () => {

@@ -56,6 +56,7 @@ describe("checkTeardown", () => {
     expect(verdict).toEqual({
       ok: true,
       deletes: preview.steps!.filter((s) => s.op === "delete").map((s) => s.urn),
+      updates: [],
       summary: "41 resource(s) of eu-central-1 to delete",
     });
     if (!verdict.ok) return;
@@ -200,5 +201,43 @@ describe("removeRegion (the stack file edit)", () => {
     expect(() => removeRegion(dev, "ap-south-1")).toThrow(
       "ap-south-1 is not in jitsi:regions (configured: eu-west-1, eu-central-1, us-east-1)",
     );
+  });
+});
+
+describe("shard settings that list the region", () => {
+  it("are updated in place as part of a clean teardown, and targeted with it", () => {
+    const settings =
+      "urn:pulumi:dev::jitsi::jitsi:aws:Deployment$jitsi:aws:Region$jitsi:aws:Shard$aws:ssm/parameter:Parameter::jitsi-us-east-1-shard-us1-settings";
+    const verdict = checkTeardown(
+      {
+        steps: [
+          { op: "delete", urn: "urn:pulumi:dev::jitsi::jitsi:aws:Deployment$jitsi:aws:Region::jitsi-eu-central-1" },
+          { op: "update", urn: settings, diffReasons: ["insecureValue"] },
+          { op: "same", urn: "urn:pulumi:dev::jitsi::jitsi:aws:Deployment::jitsi" },
+        ],
+      },
+      { region: "eu-central-1", force: false },
+    );
+    expect(verdict).toEqual({
+      ok: true,
+      deletes: ["urn:pulumi:dev::jitsi::jitsi:aws:Deployment$jitsi:aws:Region::jitsi-eu-central-1"],
+      updates: [settings],
+      summary: "1 resource(s) of eu-central-1 to delete, 1 shard settings updated in place",
+    });
+  });
+
+  it("do not let anything else of a shard change", () => {
+    const node =
+      "urn:pulumi:dev::jitsi::jitsi:aws:Deployment$jitsi:aws:Region$jitsi:aws:Shard$aws:ec2/instance:Instance::jitsi-us-east-1-shard-us1-node";
+    const verdict = checkTeardown(
+      {
+        steps: [
+          { op: "delete", urn: "urn:pulumi:dev::jitsi::jitsi:aws:Deployment$jitsi:aws:Region::jitsi-eu-central-1" },
+          { op: "replace", urn: node, replaceReasons: ["userDataBase64"] },
+        ],
+      },
+      { region: "eu-central-1", force: false },
+    );
+    expect(verdict.ok).toBe(false);
   });
 });

@@ -56,3 +56,19 @@ export const bridgePools = Object.fromEntries(
     { autoScalingGroupName: pool.autoScalingGroupName },
   ]),
 );
+/**
+ * Per edge region: the load balancer users reach and its HAProxy nodes. Without a hosted zone the
+ * stack writes no DNS record: `dnsRecord` says what to create.
+ */
+export const edges = Object.fromEntries(
+  Object.entries(deployment.edges).map(([region, edge]) => [
+    region,
+    {
+      loadBalancer: edge.loadBalancerDnsName,
+      nodes: topology.edgeNodes.filter((n) => n.region === region).map((n) => ({ name: n.name, address: n.address })),
+      dnsRecord: topology.hostedZone
+        ? `managed by the stack: latency record ${topology.domain} (set ${region}) in ${topology.hostedZone}`
+        : pulumi.interpolate`create it yourself: ${topology.domain} CNAME ${edge.loadBalancerDnsName} (latency-routed for ${region} if your DNS can)`,
+    },
+  ]),
+);

@@ -99,6 +99,11 @@ export interface RegionSettings {
   readonly jvb?: JvbSettings;
   /** Present when the region runs HAProxy nodes and a load balancer. */
   readonly edge?: EdgeSettings;
+  /**
+   * Pulumi's `protect` on the region's shard nodes and load balancer. Unset: on when the region
+   * holds a shard or an edge (see topology.ts).
+   */
+  readonly protect?: boolean;
 }
 
 export interface ShardSettings {
@@ -143,7 +148,7 @@ export class ConfigError extends Error {
 
 const TOP_KEYS = ["domain", "hostedZone", "certificateArns", "regions", "shards", "octo"] as const;
 const STRING_KEYS = new Set<string>(["domain", "hostedZone"]);
-const REGION_KEYS = ["cidr", "availabilityZones", "jvb", "edge"] as const;
+const REGION_KEYS = ["cidr", "availabilityZones", "jvb", "edge", "protect"] as const;
 const JVB_KEYS = ["instanceType", "minSize", "maxSize", "targetStress", "gracefulShutdownMinutes", "spot"] as const;
 const SPOT_KEYS = ["onDemandBase", "instanceTypes"] as const;
 const EDGE_KEYS = ["nodes", "instanceType"] as const;
@@ -392,11 +397,17 @@ function readRegions(r: Reader, value: unknown): Record<string, RegionSettings> 
     );
     const jvb = spec.jvb === undefined ? undefined : readJvb(r, `${at}.jvb`, spec.jvb);
     const edge = spec.edge === undefined ? undefined : readEdge(r, `${at}.edge`, spec.edge);
+    let protect: boolean | undefined;
+    if (spec.protect !== undefined) {
+      if (typeof spec.protect === "boolean") protect = spec.protect;
+      else r.report(`${at}.protect`, `must be true or false (got ${show(spec.protect)})`);
+    }
     regions[name] = {
       cidr: cidr ? formatCidr(cidr) : "",
       availabilityZones,
       ...(jvb ? { jvb } : {}),
       ...(edge ? { edge } : {}),
+      ...(protect !== undefined ? { protect } : {}),
     };
   }
   return regions;

@@ -101,6 +101,7 @@ export class Deployment extends pulumi.ComponentResource {
               subnetId: region.network.subnetIds[0],
               securityGroupId: region.securityGroups.ids.signalling!,
               instanceProfileName: region.roles.signalling!.instanceProfileName,
+              protect: topology.regions.find((r) => r.name === shard.region)!.protect,
             },
             { parent: region, dependsOn: [secrets] },
           ),

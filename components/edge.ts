@@ -152,7 +152,8 @@ export class Edge extends pulumi.ComponentResource {
         enableCrossZoneLoadBalancing: true,
         tags: { Role: "edge" },
       },
-      child,
+      // users enter here: a delete fails until the region's protection is lifted
+      { ...child, protect: plan.protect },
     );
     new aws.lb.Listener(
       `${name}-https`,

@@ -26,6 +26,8 @@ export interface ShardArgs {
   readonly subnetId: pulumi.Input<string>;
   readonly securityGroupId: pulumi.Input<string>;
   readonly instanceProfileName: pulumi.Input<string>;
+  /** Pulumi's `protect` on the node: a delete fails until the region's protection is lifted. */
+  readonly protect: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export class Shard extends pulumi.ComponentResource {
         tags: { Name: `jitsi-${args.stack}-${shard.id}`, Role: "signalling", Shard: shard.name },
         volumeTags: { Name: `jitsi-${args.stack}-${shard.id}`, Role: "signalling", Shard: shard.name },
       },
-      { parent: this, provider, ignoreChanges: ["ami"], dependsOn: [settings] },
+      { parent: this, provider, ignoreChanges: ["ami"], dependsOn: [settings], protect: args.protect },
     );
     this.instanceId = instance.id;
     this.privateIp = instance.privateIp;

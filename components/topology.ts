@@ -60,6 +60,11 @@ export interface RegionPlan {
   readonly shards: readonly ShardPlan[];
   /** HAProxy nodes, spread over the region's zones (empty without an edge). */
   readonly edgeNodes: readonly EdgeNodePlan[];
+  /**
+   * Whether its shard nodes and load balancer carry Pulumi's `protect`: as configured, else on
+   * when the region holds a shard or an edge (what other regions and users rely on).
+   */
+  readonly protect: boolean;
 }
 
 export type PeeringReason = "bridges-to-signalling" | "edge-to-signalling" | "edge-to-edge";
@@ -171,6 +176,7 @@ export function buildTopology(settings: Settings): Topology {
         ...(spec.edge ? { edge: spec.edge } : {}),
         shards: here,
         edgeNodes: spec.edge ? edgeNodes(name, subnets, spec.edge.nodes) : [],
+        protect: spec.protect ?? (here.length > 0 || spec.edge !== undefined),
       };
     });
   return {

@@ -66,6 +66,7 @@ describe("load balancer, certificate and DNS", () => {
         internal: false,
         name: edgeLoadBalancerName("dev"),
       });
+      expect(nlb.options.protect).toBe(true);
       const [listener] = ofType("aws:lb/listener:Listener").filter((l) => region(l) === code);
       expect(listener.inputs).toMatchObject({ port: 443, protocol: "TLS" });
       const [validation] = ofType("aws:acm/certificateValidation:CertificateValidation").filter(

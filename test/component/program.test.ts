@@ -129,3 +129,31 @@ describe("the simulated cloud is strict", () => {
     });
   });
 });
+
+describe("removing a region from the dev stack", () => {
+  it("changes nothing of the other regions but the shards' settings parameters", async () => {
+    const dev = devStack();
+    const before = (await runProgram(dev)).planned;
+    const regions = JSON.parse(dev.config["jitsi:regions"]) as Record<string, unknown>;
+    delete regions["eu-central-1"];
+    const octo = JSON.parse(dev.config["jitsi:octo"]) as { regionGroups: string[][] };
+    octo.regionGroups = octo.regionGroups.map((g) => g.filter((r) => r !== "eu-central-1"));
+    const after = (
+      await runProgram({
+        ...dev,
+        config: { ...dev.config, "jitsi:regions": JSON.stringify(regions), "jitsi:octo": JSON.stringify(octo) },
+      })
+    ).planned;
+    const afterByUrn = new Map(after.map((r) => [r.urn, r]));
+    const changed = before
+      .filter(
+        (r) => afterByUrn.has(r.urn) && JSON.stringify(afterByUrn.get(r.urn)!.inputs) !== JSON.stringify(r.inputs),
+      )
+      .map((r) => r.name);
+    expect(changed.sort()).toEqual(["jitsi-eu-west-1-shard-eu1-settings", "jitsi-us-east-1-shard-us1-settings"]);
+    const gone = before.filter((r) => !afterByUrn.has(r.urn)).map((r) => r.name);
+    expect(gone.length).toBeGreaterThan(0);
+    for (const name of gone) expect(name).toContain("eu-central-1");
+    expect(after.every((r) => before.some((b) => b.urn === r.urn))).toBe(true);
+  });
+});

@@ -48,6 +48,8 @@ describe("signalling nodes", () => {
       expect(i.inputs.ami).toBe("ami-plan-debian-release-bookworm-latest-amd64");
       // a new monthly image must not replace a running shard; a changed user-data must
       expect(i.options.ignoreChanges).toEqual(["ami"]);
+      // regions that hold a shard are protected: a delete fails until the protection is lifted
+      expect(i.options.protect).toBe(true);
       expect(i.inputs.userDataReplaceOnChange).toBe(true);
     }
   });

@@ -629,3 +629,12 @@ describe("parseSettings: certificates for the edge", () => {
     ],
   ])("%s", (_case, raw, problems) => expect(problemsOf(raw)).toEqual(problems));
 });
+
+describe("parseSettings: protection", () => {
+  it("takes a boolean", () => {
+    expect(parseSettings(withRegion({ protect: false })).regions["eu-west-1"].protect).toBe(false);
+    expect(problemsOf(withRegion({ protect: "no" }))).toEqual([
+      'jitsi:regions.eu-west-1.protect: must be true or false (got "no")',
+    ]);
+  });
+});

@@ -159,3 +159,28 @@ describe("edge nodes", () => {
     ]);
   });
 });
+
+describe("protection", () => {
+  it("is on for regions that hold a shard or an edge, off elsewhere, unless configured", () => {
+    const t = buildTopology(settings());
+    expect(t.regions.map((r) => [r.name, r.protect])).toEqual([
+      ["eu-central-1", false],
+      ["eu-west-1", true],
+      ["us-east-1", true],
+    ]);
+    const lifted = buildTopology(
+      settings({
+        regions: {
+          "us-east-1": { cidr: "10.20.0.0/16", jvb: {}, protect: false },
+          "eu-west-1": { cidr: "10.10.0.0/16", jvb: {}, edge: {} },
+          "eu-central-1": { cidr: "10.11.0.0/16", jvb: {}, protect: true },
+        },
+      }),
+    );
+    expect(lifted.regions.map((r) => [r.name, r.protect])).toEqual([
+      ["eu-central-1", true],
+      ["eu-west-1", true],
+      ["us-east-1", false],
+    ]);
+  });
+});

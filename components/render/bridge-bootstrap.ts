@@ -2,6 +2,7 @@
 // remote bridge must not keep undone, jvb.conf with this instance's relay id, then the agents. cloud-init writes the
 // rendered files before it runs. Pure: no Pulumi import.
 
+import { aptGetFunction, imdsFunction, jitsiAptRepository } from "./debian";
 import { BRIDGE_UNITS, JVB_SERVICE, shellWord } from "./bridge-agents";
 import { BRIDGE_PATHS, BRIDGE_REST_PORT, type BridgeRenderValues } from "./bridge-values";
 import { JVB_REST_HOST, JVB_RELAY_ID_JQ_FILTER } from "./jvb";
@@ -37,13 +38,7 @@ export function renderBridgeBootstrap(values: BridgeRenderValues): string {
     `REGION=${shellWord(values.region)}`,
     "export DEBIAN_FRONTEND=noninteractive",
     "",
-    "# Instance metadata through IMDSv2 only (the instance refuses v1): a session token per call.",
-    "imds() {",
-    "  local token",
-    '  token=$(curl -fsS --max-time 5 -X PUT "http://169.254.169.254/latest/api/token" \\',
-    '    -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
-    '  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"',
-    "}",
+    ...imdsFunction(),
     "INSTANCE_ID=$(imds instance-id)",
     "if ! [[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,32}$ ]]; then",
     '  echo "jitsi-bridge-bootstrap: unexpected instance id from the instance metadata"',
@@ -51,25 +46,12 @@ export function renderBridgeBootstrap(values: BridgeRenderValues): string {
     "fi",
     'echo "jitsi-bridge-bootstrap: instance $INSTANCE_ID in $(imds placement/region) (pool region $REGION)"',
     "",
-    "# apt, retried while another apt (unattended-upgrades at first boot) holds the lock.",
-    "apt_get() {",
-    "  local attempt",
-    "  for attempt in 1 2 3 4 5 6 7 8 9 10; do",
-    '    if apt-get -o DPkg::Lock::Timeout=120 "$@"; then return 0; fi',
-    '    echo "jitsi-bridge-bootstrap: apt-get $1 failed (attempt $attempt), retrying"',
-    "    sleep 15",
-    "  done",
-    "  return 1",
-    "}",
+    ...aptGetFunction("jitsi-bridge-bootstrap"),
     "",
     "apt_get update",
     "apt_get install -y --no-install-recommends ca-certificates curl gnupg jq awscli debconf-utils",
     "",
-    "# Jitsi's stable repository, signed with Jitsi's key.",
-    "curl -fsSL --retry 5 https://download.jitsi.org/jitsi-key.gpg.key |",
-    "  gpg --dearmor --yes -o /usr/share/keyrings/jitsi-keyring.gpg",
-    'echo "deb [signed-by=/usr/share/keyrings/jitsi-keyring.gpg] https://download.jitsi.org stable/" \\',
-    "  >/etc/apt/sources.list.d/jitsi-stable.list",
+    ...jitsiAptRepository(),
     "",
     "# The package's only question (jitsi/jitsi-videobridge debian/templates). Its answer names the XMPP domain of the",
     "# default connection to localhost, which is switched off below: this bridge's connections come from the registry.",

@@ -5,6 +5,7 @@
 // an edge node. Pure: no Pulumi import.
 
 import { renderCloudConfig, type NodeFile } from "./cloud-config";
+import { aptGetFunction } from "./debian";
 
 export interface EdgeNodeValues {
   readonly region: string;
@@ -63,6 +64,12 @@ if ! "$haproxy_bin" -c -f "$work/haproxy.cfg" >"$work/check.log" 2>&1; then
 fi
 install -m 0644 "$work/haproxy.cfg" "$config.new"
 mv -f "$config.new" "$config"
+# Servers marked down or drained at run time stay so across the reload (load-server-state-from-file).
+state_file=\${JITSI_HAPROXY_STATE_FILE:-/var/lib/haproxy/server-state}
+socket=\${JITSI_HAPROXY_SOCKET:-/run/haproxy/admin.sock}
+if [ -S "$socket" ] && command -v socat >/dev/null; then
+  echo "show servers state" | socat stdio "unix-connect:$socket" >"$state_file.new" && mv -f "$state_file.new" "$state_file"
+fi
 # Debian's haproxy runs master-worker: a reload starts new workers and hands the stick table over
 # through the local peer, so connections and room pinning survive.
 "\${reload[@]}"
@@ -105,15 +112,13 @@ export function renderEdgeBootstrap(values: EdgeNodeValues): string {
     `exec >>${EDGE_PATHS.bootstrapLog} 2>&1`,
     'echo "jitsi-edge-bootstrap: start $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
     "export DEBIAN_FRONTEND=noninteractive",
-    "for attempt in 1 2 3 4 5 6 7 8 9 10; do",
-    "  if apt-get -o DPkg::Lock::Timeout=120 update &&",
-    "    apt-get -o DPkg::Lock::Timeout=120 install -y --no-install-recommends haproxy awscli ca-certificates; then",
-    "    break",
-    "  fi",
-    '  echo "jitsi-edge-bootstrap: apt-get failed (attempt $attempt), retrying"',
-    "  sleep 15",
-    "done",
-    "command -v haproxy >/dev/null",
+    ...aptGetFunction("jitsi-edge-bootstrap"),
+    "apt_get update",
+    "apt_get install -y --no-install-recommends haproxy socat awscli ca-certificates",
+    "# haproxy.cfg loads the servers' state from here after a reload; it must exist",
+    "install -d -o haproxy -g haproxy /var/lib/haproxy",
+    "# (a missing or empty file is a warning; the version line alone is an empty state)",
+    "[ -s /var/lib/haproxy/server-state ] || echo 1 >/var/lib/haproxy/server-state",
     "systemctl daemon-reload",
     "systemctl enable haproxy",
     "# The configuration may not exist yet while the stack is being created: retry for a while.",

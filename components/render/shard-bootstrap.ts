@@ -2,6 +2,7 @@
 // the rendered configuration put in place. cloud-init writes the rendered files before it runs.
 // Pure: no Pulumi import.
 
+import { aptGetFunction, imdsFunction, jitsiAptRepository } from "./debian";
 import { SHARD_PATHS, type ShardRenderValues } from "./shard-values";
 
 /** Packages of a signalling node: the web, prosody with Jitsi's plugins, jicofo; no local bridge. */
@@ -55,34 +56,15 @@ export function renderShardBootstrap(values: ShardRenderValues, parts: ShardBoot
     `JICOFO_PASSWORD_PARAMETER=${word(values.parameters.jicofoPassword)}`,
     "export DEBIAN_FRONTEND=noninteractive",
     "",
-    "# Instance metadata through IMDSv2 only (the instance refuses v1): a session token per call.",
-    "imds() {",
-    "  local token",
-    '  token=$(curl -fsS --max-time 5 -X PUT "http://169.254.169.254/latest/api/token" \\',
-    '    -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
-    '  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"',
-    "}",
+    ...imdsFunction(),
     'echo "jitsi-shard-bootstrap: instance $(imds instance-id) in $(imds placement/region)"',
     "",
-    "# apt, retried while another apt (unattended-upgrades at first boot) holds the lock.",
-    "apt_get() {",
-    "  local attempt",
-    "  for attempt in 1 2 3 4 5 6 7 8 9 10; do",
-    '    if apt-get -o DPkg::Lock::Timeout=120 "$@"; then return 0; fi',
-    '    echo "jitsi-shard-bootstrap: apt-get $1 failed (attempt $attempt), retrying"',
-    "    sleep 15",
-    "  done",
-    "  return 1",
-    "}",
+    ...aptGetFunction("jitsi-shard-bootstrap"),
     "",
     "apt_get update",
     "apt_get install -y --no-install-recommends ca-certificates curl gnupg jq awscli debconf-utils",
     "",
-    "# Jitsi's stable repository, signed with Jitsi's key.",
-    "curl -fsSL --retry 5 https://download.jitsi.org/jitsi-key.gpg.key |",
-    "  gpg --dearmor --yes -o /usr/share/keyrings/jitsi-keyring.gpg",
-    'echo "deb [signed-by=/usr/share/keyrings/jitsi-keyring.gpg] https://download.jitsi.org stable/" \\',
-    "  >/etc/apt/sources.list.d/jitsi-stable.list",
+    ...jitsiAptRepository(),
     "",
     "# Answers to the packages' questions: the domain, a self-signed certificate (users' TLS ends at",
     "# the load balancer; HAProxy reaches nginx over the private network), no local bridge.",

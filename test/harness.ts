@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PlanResult } from "../scripts/lib/plan";
-import type { InvokeTable } from "../scripts/lib/simulated-cloud";
+import type { InvokeTable, RecordedResource } from "../scripts/lib/simulated-cloud";
 import { parseStackFiles, type StackConfig } from "../scripts/lib/stack-files";
 
 export const ROOT = join(__dirname, "..");
@@ -47,4 +47,44 @@ export async function runProgram(
   });
   if (failure !== undefined) throw failure;
   return result!;
+}
+
+/** Lookups over what a planned stack registered. */
+export interface PlanView {
+  readonly plan: PlanResult;
+  readonly resources: readonly RecordedResource[];
+  /** The region a resource lives in (its provider's). */
+  region(r: RecordedResource): string | null;
+  ofType(type: string): RecordedResource[];
+  /** The resource the simulated cloud gave this id. */
+  byId(id: unknown): RecordedResource | undefined;
+  /** URN of a region's own provider (not the global DNS provider). */
+  providerOf(region: string): string;
+}
+
+/** Runs the dev stack once for the calling test file (in beforeAll); the view reads it after. */
+export function planDevStackOnce(): PlanView {
+  let plan: PlanResult | undefined;
+  beforeAll(async () => {
+    plan = await runProgram(devStack());
+  });
+  const current = () => {
+    if (!plan) throw new Error("the dev stack is planned in beforeAll; read it inside a test");
+    return plan;
+  };
+  return {
+    get plan() {
+      return current();
+    },
+    get resources() {
+      return current().cloud.resources;
+    },
+    region: (r) => current().cloud.regionOf(r),
+    ofType: (type) => current().cloud.resources.filter((r) => r.type === type),
+    byId: (id) => current().cloud.resources.find((r) => r.id === id),
+    providerOf: (region) =>
+      current().cloud.resources.find(
+        (p) => p.type === "pulumi:providers:aws" && p.inputs.region === region && p.name !== "jitsi-dns-provider",
+      )!.urn,
+  };
 }

@@ -1,22 +1,11 @@
 // The edge as the real program registers it for the dev stack: HAProxy nodes, their configuration
 // parameters, the network load balancer, certificates and DNS.
 import { edgeLoadBalancerName } from "../../components/edge";
-import type { PlanResult } from "../../scripts/lib/plan";
 import { decodeUserData } from "../../scripts/lib/plan-output";
-import type { RecordedResource } from "../../scripts/lib/simulated-cloud";
-import { devStack, runProgram, stackOf } from "../harness";
+import { planDevStackOnce, runProgram, stackOf } from "../harness";
 
-let plan: PlanResult;
-let resources: RecordedResource[];
-beforeAll(async () => {
-  plan = await runProgram(devStack());
-  resources = plan.cloud.resources;
-});
-const region = (r: RecordedResource) => plan.cloud.regionOf(r);
-const ofType = (type: string) => resources.filter((r) => r.type === type);
-const byId = (id: unknown) => resources.find((r) => r.id === id);
-const providerOf = (code: string) =>
-  resources.find((p) => p.type === "pulumi:providers:aws" && p.inputs.region === code)!.urn;
+const dev = planDevStackOnce();
+const { region, ofType, byId, providerOf } = dev;
 
 describe("edge nodes", () => {
   it("run the configured number of HAProxy nodes per edge region at their fixed addresses, IMDSv2, encrypted", () => {
@@ -24,7 +13,7 @@ describe("edge nodes", () => {
       (i) => (i.inputs.tags as Record<string, string>).Role === "edge",
     );
     expect(nodes.map((n) => [region(n), n.inputs.privateIp])).toEqual(
-      plan.topology.edgeNodes.map((e) => [e.region, e.address]),
+      dev.plan.topology.edgeNodes.map((e) => [e.region, e.address]),
     );
     for (const n of nodes) {
       expect(n.provider).toBe(providerOf(region(n)!));
@@ -43,22 +32,22 @@ describe("edge nodes", () => {
   });
 
   it("each follow their own haproxy.cfg parameter, which lists every shard at its address", () => {
-    for (const e of plan.topology.edgeNodes) {
+    for (const e of dev.plan.topology.edgeNodes) {
       const [param] = ofType("aws:ssm/parameter:Parameter").filter(
         (p) => p.inputs.name === `/jitsi/dev/edge/${e.name}/haproxy.cfg`,
       );
       expect(region(param)).toBe(e.region);
       const cfg = param.inputs.insecureValue as string;
       expect(cfg).toContain(`localpeer ${e.name}`);
-      for (const s of plan.topology.shards) expect(cfg).toContain(s.id);
-      expect(plan.rendered.find((f) => f.path === `${e.region}/${e.node}/haproxy.cfg`)?.content).toBe(cfg);
+      for (const s of dev.plan.topology.shards) expect(cfg).toContain(s.id);
+      expect(dev.plan.rendered.find((f) => f.path === `${e.region}/${e.node}/haproxy.cfg`)?.content).toBe(cfg);
     }
   });
 });
 
 describe("load balancer, certificate and DNS", () => {
   it("per edge region: an internet-facing NLB with a TLS listener on 443 to the nodes, in that region", () => {
-    for (const code of plan.topology.edgeRegions) {
+    for (const code of dev.plan.topology.edgeRegions) {
       const [nlb] = ofType("aws:lb/loadBalancer:LoadBalancer").filter((l) => region(l) === code);
       expect(nlb.provider).toBe(providerOf(code));
       expect(nlb.inputs).toMatchObject({
@@ -76,14 +65,14 @@ describe("load balancer, certificate and DNS", () => {
       const attachments = ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").filter(
         (a) => region(a) === code,
       );
-      expect(attachments).toHaveLength(plan.topology.regions.find((r) => r.name === code)!.edge!.nodes);
+      expect(attachments).toHaveLength(dev.plan.topology.regions.find((r) => r.name === code)!.edge!.nodes);
     }
   });
 
   it("per edge region: a latency record for the domain with the balancer's health evaluated", () => {
     const records = ofType("aws:route53/record:Record").filter((r) => r.inputs.type === "A");
     expect(records.map((r) => [r.inputs.name, r.inputs.setIdentifier, region(r)])).toEqual(
-      plan.topology.edgeRegions.map((code) => ["meet-dev.example.com", code, code]),
+      dev.plan.topology.edgeRegions.map((code) => ["meet-dev.example.com", code, code]),
     );
     for (const r of records) {
       expect(r.inputs.latencyRoutingPolicies).toEqual([{ region: r.inputs.setIdentifier }]);

@@ -1,28 +1,17 @@
 // Bridge pools as the real program registers them for the dev stack.
 import { scaleInTimings } from "../../components/scaling";
-import type { PlanResult } from "../../scripts/lib/plan";
 import { decodeUserData } from "../../scripts/lib/plan-output";
-import type { RecordedResource } from "../../scripts/lib/simulated-cloud";
-import { devStack, runProgram, stackOf } from "../harness";
+import { planDevStackOnce, runProgram, stackOf } from "../harness";
 
-let plan: PlanResult;
-let resources: RecordedResource[];
-beforeAll(async () => {
-  plan = await runProgram(devStack());
-  resources = plan.cloud.resources;
-});
-const region = (r: RecordedResource) => plan.cloud.regionOf(r);
-const ofType = (type: string) => resources.filter((r) => r.type === type);
-const byId = (id: unknown) => resources.find((r) => r.id === id);
-const providerOf = (code: string) =>
-  resources.find((p) => p.type === "pulumi:providers:aws" && p.inputs.region === code)!.urn;
+const dev = planDevStackOnce();
+const { region, ofType, byId, providerOf } = dev;
 
 describe("bridge pools", () => {
   it("one group per bridge region, with that region's provider and subnets, sized by config and never pinned", () => {
     const groups = ofType("aws:autoscaling/group:Group");
-    expect(groups.map(region)).toEqual(plan.topology.relayRegions);
+    expect(groups.map(region)).toEqual(dev.plan.topology.relayRegions);
     for (const g of groups) {
-      const r = plan.topology.regions.find((x) => x.name === region(g))!;
+      const r = dev.plan.topology.regions.find((x) => x.name === region(g))!;
       expect(g.provider).toBe(providerOf(r.name));
       expect([g.inputs.name, g.inputs.minSize, g.inputs.maxSize]).toEqual([
         `jitsi-dev-${r.name}-jvb`,
@@ -69,7 +58,7 @@ describe("bridge pools", () => {
 
   it("scale on the pool's average stress, and hold each leaving bridge with a hook that agrees with its cap", () => {
     for (const g of ofType("aws:autoscaling/group:Group")) {
-      const r = plan.topology.regions.find((x) => x.name === region(g))!;
+      const r = dev.plan.topology.regions.find((x) => x.name === region(g))!;
       const [policy] = ofType("aws:autoscaling/policy:Policy").filter(
         (p) => p.inputs.autoscalingGroupName === g.inputs.name,
       );
@@ -98,8 +87,8 @@ describe("bridge pools", () => {
   });
 
   it("are written by the plan under rendered/<region>/jvb/", () => {
-    for (const code of plan.topology.relayRegions) {
-      const paths = plan.rendered.filter((f) => f.path.startsWith(`${code}/jvb/`)).map((f) => f.path);
+    for (const code of dev.plan.topology.relayRegions) {
+      const paths = dev.plan.rendered.filter((f) => f.path.startsWith(`${code}/jvb/`)).map((f) => f.path);
       expect(paths).toContain(`${code}/jvb/user-data`);
       expect(paths.some((p) => p.endsWith("jvb.conf.template.json"))).toBe(true);
     }

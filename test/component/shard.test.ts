@@ -4,33 +4,22 @@ import { renderShardSettings } from "../../components/render/shard-settings";
 import type { ShardRenderValues } from "../../components/render/shard-values";
 import { renderShardUserData } from "../../components/render/shard-user-data";
 import { decodeUserData } from "../../scripts/lib/plan-output";
-import type { PlanResult } from "../../scripts/lib/plan";
-import type { RecordedResource } from "../../scripts/lib/simulated-cloud";
-import { devStack, runProgram } from "../harness";
+import { planDevStackOnce } from "../harness";
 
-let plan: PlanResult;
-let resources: RecordedResource[];
-beforeAll(async () => {
-  plan = await runProgram(devStack());
-  resources = plan.cloud.resources;
-});
-const region = (r: RecordedResource) => plan.cloud.regionOf(r);
+const dev = planDevStackOnce();
+const { region, ofType, providerOf } = dev;
+const byId = (id: unknown) => dev.byId(id)!;
 const instances = () =>
-  resources.filter(
-    (r) => r.type === "aws:ec2/instance:Instance" && (r.inputs.tags as Record<string, string>).Role === "signalling",
-  );
-const byId = (id: unknown) => resources.find((r) => r.id === id)!;
+  ofType("aws:ec2/instance:Instance").filter((r) => (r.inputs.tags as Record<string, string>).Role === "signalling");
 
 describe("signalling nodes", () => {
   it("one instance per shard, in its home region, with that region's provider, subnet, group and role", () => {
     expect(instances().map((i) => [i.name, region(i)])).toEqual(
-      plan.topology.shards.map((s) => [`jitsi-${s.region}-shard-${s.name}-node`, s.region]),
+      dev.plan.topology.shards.map((s) => [`jitsi-${s.region}-shard-${s.name}-node`, s.region]),
     );
     for (const i of instances()) {
       const home = region(i);
-      expect(i.provider).toBe(
-        resources.find((p) => p.type === "pulumi:providers:aws" && p.inputs.region === home)!.urn,
-      );
+      expect(i.provider).toBe(providerOf(home!));
       expect(region(byId(i.inputs.subnetId))).toBe(home);
       expect((i.inputs.vpcSecurityGroupIds as string[]).map((g) => byId(g).name)).toEqual([
         `jitsi-${home}-sg-signalling`,
@@ -64,8 +53,8 @@ describe("signalling nodes", () => {
   });
 
   it("get the stack-wide settings (regions, Octo) from a parameter, so changing them never replaces a node", () => {
-    for (const s of plan.topology.shards) {
-      const [param] = resources.filter(
+    for (const s of dev.plan.topology.shards) {
+      const [param] = dev.resources.filter(
         (r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === `/jitsi/dev/shards/${s.id}/settings`,
       );
       expect([region(param), param.inputs.type]).toEqual([s.region, "String"]);
@@ -84,7 +73,7 @@ describe("signalling nodes", () => {
       stack: "dev",
       parameters: { jvbPassword: "/a", jicofoPassword: "/b" },
     };
-    const one = renderShardUserData({ ...values, knownRegions: ["eu-west-1"], octo: plan.topology.octo }, "/s");
+    const one = renderShardUserData({ ...values, knownRegions: ["eu-west-1"], octo: dev.plan.topology.octo }, "/s");
     const other = renderShardUserData(
       {
         ...values,
@@ -101,9 +90,9 @@ describe("signalling nodes", () => {
   });
 
   it("are written by the plan under rendered/<region>/shard-<name>/", () => {
-    for (const s of plan.topology.shards) {
+    for (const s of dev.plan.topology.shards) {
       const folder = `${s.region}/shard-${s.name}/`;
-      const paths = plan.rendered.filter((f) => f.path.startsWith(folder)).map((f) => f.path.slice(folder.length));
+      const paths = dev.plan.rendered.filter((f) => f.path.startsWith(folder)).map((f) => f.path.slice(folder.length));
       expect(paths).toEqual(
         expect.arrayContaining([
           "user-data",
@@ -124,21 +113,23 @@ describe("signalling nodes", () => {
 
 describe("shard registry", () => {
   it("is a plain parameter in every region with bridges or an edge, listing every shard with its private address", () => {
-    const params = resources.filter(
+    const params = dev.resources.filter(
       (r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === "/jitsi/dev/registry/shards",
     );
-    expect(params.map(region).sort()).toEqual(plan.topology.regions.filter((r) => r.jvb || r.edge).map((r) => r.name));
+    expect(params.map(region).sort()).toEqual(
+      dev.plan.topology.regions.filter((r) => r.jvb || r.edge).map((r) => r.name),
+    );
     for (const p of params) {
       expect(p.inputs.type).toBe("String");
       const registry = JSON.parse(p.inputs.insecureValue as string) as { shards: Record<string, unknown>[] };
       expect(registry.shards).toEqual(
-        plan.topology.shards.map((s) => ({
+        dev.plan.topology.shards.map((s) => ({
           id: s.id,
           region: s.region,
           // the node's private address, inside the first subnet of its home region
           address: expect.stringMatching(
             new RegExp(
-              `^${plan.topology.regions
+              `^${dev.plan.topology.regions
                 .find((r) => r.name === s.region)!
                 .subnets[0].cidr.split(".")
                 .slice(0, 2)

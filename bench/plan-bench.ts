@@ -2,13 +2,14 @@
 // runtime.
 //
 // Workloads: the dev stack, and a generated topology at 5, 10 and 20 regions (bench/workloads.ts).
-// For each, the real program runs through planStack, and a floor program (bench/floor-program.ts)
-// registers a twin of every resource the real run recorded. Every run is a fresh child process
+// For each, the real program runs through planStack, and so does a floor program
+// (bench/floor-program.ts) that registers a twin of every resource the real run recorded: an
+// instance of the same SDK class with the same inputs, parent and provider. Every run is a fresh child process
 // (bench/child.ts); RUNS rounds, each running every workload real then floor; figures are medians.
 // Prints the tables to stdout and writes bench/RESULTS.md.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -93,9 +94,12 @@ function measureAll(ids: readonly WorkloadId[]): Measured[] {
       const { real, floor } = runs.get(id)!;
       // The first real run records the shape the floor copies.
       const r = runChild("real", id, round === 1 ? ["--skeleton-out", skeletonFile(id)] : []);
-      if (real.length > 0 && (r.signature !== real[0].signature || r.resources !== real[0].resources)) {
+      if (
+        real.length > 0 &&
+        (r.signature !== real[0].signature || r.resources !== real[0].resources || r.inputs !== real[0].inputs)
+      ) {
         throw new Error(
-          `${id}: the real program registered a different set of resources in round ${round} (was the program edited meanwhile?)`,
+          `${id}: the real program registered different resources or inputs in round ${round} (was the program edited meanwhile?)`,
         );
       }
       real.push(r);
@@ -103,6 +107,7 @@ function measureAll(ids: readonly WorkloadId[]): Measured[] {
       if (f.signature !== r.signature || f.resources !== r.resources) {
         throw new Error(`${id}: the floor's resources differ from the real run's (${f.resources} vs ${r.resources})`);
       }
+      if (f.inputs !== r.inputs) throw new Error(`${id}: the floor sent other inputs than the real run`);
       floor.push(f);
       log(`round ${round}/${RUNS} ${id}: ${r.resources} resources, real ${ms(r.wallMs)} ms, floor ${ms(f.wallMs)} ms`);
     }
@@ -207,14 +212,36 @@ const METHOD = [
   "## What is measured",
   "",
   "- **real**: `planStack` (scripts/lib/plan.ts) runs index.ts under the SimulatedCloud with the workload's config.",
-  "- **floor**: a bare program (bench/floor-program.ts), under the same SimulatedCloud and config, that registers a twin of every resource the first real run of the workload recorded: same type token and name, same parent, same provider (real `aws.Provider`s with the same region), no other inputs, and no config, topology, invokes or outputs. Its recorded URNs, parents and providers are checked to be identical to every real run's.",
+  "- **floor**: a bare program (bench/floor-program.ts, loaded through `planStack` by bench/floor-entry.ts, so under the same SimulatedCloud, config and `Error.stackTraceLimit` setting) that registers a twin of every resource the first real run of the workload recorded: for a cloud resource an instance of the real SDK class of its type token (`aws:ec2/vpc:Vpc` → `aws.ec2.Vpc`, `random:index/randomPassword:RandomPassword` → `random.RandomPassword`, `pulumi:providers:aws` → `aws.Provider`; a type without a class fails the run) given the inputs the real run sent (secrets as `pulumi.secret`, ids of other resources as plain strings, a provider's JSON-text fields parsed back), a bare `ComponentResource` of the same type token for a component; same names, parents and providers, all registered at once in registration order; no config, topology, invokes, apply chains or outputs. Its recorded URNs, parents and providers, and the inputs the simulated cloud received, are checked to be identical to every real run's. The floor holds the parsed skeleton (bench/out/*.skeleton.json) in memory, which its peak memory includes.",
   "- **wall ms**: from just before the program module is imported (config parsed, mock runtime installed, garbage collected) to just after the simulated cloud settled; in both modes it includes loading the program's modules, @pulumi/aws among them. **CPU ms**: user + system time of the process over the same span (all threads).",
   "- **peak MiB**: the child process's `process.resourceUsage().maxRSS` (peak resident memory since it started), read when the simulated cloud has settled.",
   "- **marginal ms/added resource**: the wall-time difference to the next smaller size divided by the difference in resources. Growth counts as superlinear only if the second step's marginal cost exceeds the first's by more than " +
     `${GOAL_FACTOR}x and the largest size lies above the straight line through the two smaller ones by more than the noise bound (half of each size's max - min over its runs, weighted by its coefficient in that difference).`,
   "- **workloads**: the dev stack is Pulumi.dev.yaml over Pulumi.yaml; the generated topology (bench/workloads.ts) takes the first N of 20 real AWS regions, all with bridges, every " +
-    `${EDGE_EVERY}th also with an edge, ${SHARDS_PER_REGION} shards per region (s01, s02, …), VPC ranges 10.<i>.0.0/16, relay groups by continent.`,
+    `${EDGE_EVERY}th also with an edge, ${SHARDS_PER_REGION} shards per region (s01, s02, …), VPC ranges 10.<i>.0.0/16, relay groups by continent, hosted zone example.com (as in the dev stack).`,
 ].join("\n");
+
+/** Headings of the RESULTS.md sections this benchmark writes (by prefix; sizes appear in some). */
+const OWN_SECTIONS = [
+  "## Dev stack",
+  "## Generated topology",
+  "## Linearity",
+  "## Verdict",
+  "## Every run",
+  "## What is measured",
+];
+
+/**
+ * The `## ` sections of bench/RESULTS.md that other benchmarks write (bench/haproxy-bench.ts's
+ * "HAProxy edge", say): kept as they are, after this benchmark's own sections.
+ */
+function othersSections(): string[] {
+  if (!existsSync(RESULTS_FILE)) return [];
+  return readFileSync(RESULTS_FILE, "utf8")
+    .split(/\n(?=## )/)
+    .filter((section) => section.startsWith("## ") && !OWN_SECTIONS.some((own) => section.startsWith(own)))
+    .map((section) => section.trim());
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -255,7 +282,8 @@ async function main(): Promise<void> {
     `- machine: ${env.nproc} CPUs (\`nproc\`), ${env.memory} total memory, ${env.cpu}, ${process.platform} ${process.arch}`,
     `- every figure is the median of ${RUNS} runs, each a fresh child process (bench/child.ts); the whole benchmark took ${totalS.toFixed(0)} s`,
   ].join("\n");
-  const markdown = [header, ...sections, `## Every run\n\n${runsTable(measured)}`, METHOD].join("\n\n");
+  const own = [header, ...sections, `## Every run\n\n${runsTable(measured)}`, METHOD];
+  const markdown = [...own, ...othersSections()].join("\n\n");
   const options = (await prettier.resolveConfig(RESULTS_FILE)) ?? {};
   writeFileSync(RESULTS_FILE, await prettier.format(`${markdown}\n`, { ...options, filepath: RESULTS_FILE }));
   log(`wrote ${relative(REPO_ROOT, RESULTS_FILE)}`);

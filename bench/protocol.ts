@@ -20,4 +20,6 @@ export interface ChildResult {
   readonly peakMiB: number;
   /** signatureOf the recorded resources; a floor run must match the real run it copies. */
   readonly signature: string;
+  /** inputsDigestOf the recorded resources; a floor run must send the inputs the real run sent. */
+  readonly inputs: string;
 }

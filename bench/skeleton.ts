@@ -1,6 +1,6 @@
 // The shape of a run: every recorded resource reduced to what the floor program needs to register
-// its twin (type, name, custom, parent, provider, and a provider's region). Taken from a real run,
-// so the floor follows the program as it grows.
+// its twin (type, name, custom, parent, provider, and the inputs it was registered with). Taken
+// from a real run, so the floor follows the program as it grows.
 
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,8 +13,11 @@ export interface SkeletonResource {
   readonly custom: boolean;
   readonly parent: string | null;
   readonly provider: string | null;
-  /** Only for providers: the `region` input, so the simulated cloud places their resources alike. */
-  readonly region?: string;
+  /**
+   * The inputs as the engine received them (plain JSON; secret values are wrapped, see
+   * isSecretValue in scripts/lib/simulated-cloud.ts; ids of other resources are plain strings).
+   */
+  readonly inputs: Record<string, unknown>;
 }
 
 export function skeletonOf(resources: readonly RecordedResource[]): SkeletonResource[] {
@@ -25,18 +28,39 @@ export function skeletonOf(resources: readonly RecordedResource[]): SkeletonReso
     custom: r.custom,
     parent: r.parent,
     provider: r.provider,
-    ...(r.type.startsWith("pulumi:providers:") && typeof r.inputs.region === "string"
-      ? { region: r.inputs.region }
-      : {}),
+    inputs: r.inputs,
   }));
 }
+
+type Shape = Pick<SkeletonResource, "urn" | "type" | "custom" | "parent" | "provider">;
 
 /**
  * A digest of the shape: URNs, types, kinds, parents and providers, order-independent. A floor run
  * must have the same signature as the real run it copies.
  */
-export function signatureOf(resources: readonly Omit<SkeletonResource, "name" | "region">[]): string {
+export function signatureOf(resources: readonly Shape[]): string {
   const lines = resources.map((r) => [r.urn, r.type, r.custom, r.parent ?? "", r.provider ?? ""].join("\t")).sort();
+  return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16);
+}
+
+/** JSON with object keys sorted, so that equal values give equal text whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * A digest of every resource's inputs as the engine received them (secrets still marked), by URN,
+ * order-independent. A floor run must send exactly the inputs the real run sent.
+ */
+export function inputsDigestOf(resources: readonly Pick<SkeletonResource, "urn" | "inputs">[]): string {
+  const lines = resources.map((r) => `${r.urn}\t${canonical(r.inputs)}`).sort();
   return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16);
 }
 
@@ -72,3 +96,9 @@ export function writeSkeleton(path: string, skeleton: readonly SkeletonResource[
 export function readSkeleton(path: string): SkeletonResource[] {
   return JSON.parse(readFileSync(path, "utf8")) as SkeletonResource[];
 }
+
+/**
+ * The skeleton the floor entry module (floor-entry.ts) registers: set by the child before planStack
+ * loads that module, so that reading and parsing the file stays outside the measurement.
+ */
+export const floorReplay: { skeleton?: readonly SkeletonResource[] } = {};

@@ -59,7 +59,8 @@ function continentOf(region: string): string {
 /**
  * The generated topology: the first `regionCount` of GENERATED_REGIONS, every one with bridges,
  * every EDGE_EVERY-th also with an edge, SHARDS_PER_REGION shards per region spread round-robin
- * (s01, s02, …), one VPC range 10.<i>.0.0/16 each, relay groups by continent.
+ * (s01, s02, …), one VPC range 10.<i>.0.0/16 each, relay groups by continent, the edges'
+ * certificates issued through a hosted zone (example.com) as in the dev stack.
  */
 export function generatedStack(regionCount: number): StackConfig {
   if (!Number.isInteger(regionCount) || regionCount < 1 || regionCount > GENERATED_REGIONS.length) {
@@ -88,6 +89,8 @@ export function generatedStack(regionCount: number): StackConfig {
   const config: Record<string, string> = {
     ...base.config,
     "jitsi:domain": "meet-bench.example.com",
+    // As in the dev stack: the stack issues the edges' certificates through this Route53 zone.
+    "jitsi:hostedZone": "example.com",
     "jitsi:regions": JSON.stringify(regions),
     "jitsi:shards": JSON.stringify(shards),
     "jitsi:octo": JSON.stringify({

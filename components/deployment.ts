@@ -98,7 +98,12 @@ export class Deployment extends pulumi.ComponentResource {
                 jicofoPassword: secrets.parameterNames["jicofo-password"],
               },
               provider: region.provider,
-              subnetId: region.network.subnetIds[0],
+              // a region's shards spread over its zones, in the order the config lists them
+              subnetId:
+                region.network.subnetIds[
+                  topology.shards.filter((s) => s.region === shard.region).indexOf(shard) %
+                    region.network.subnetIds.length
+                ],
               securityGroupId: region.securityGroups.ids.signalling!,
               instanceProfileName: region.roles.signalling!.instanceProfileName,
               protect: topology.regions.find((r) => r.name === shard.region)!.protect,

@@ -98,12 +98,7 @@ export class Deployment extends pulumi.ComponentResource {
                 jicofoPassword: secrets.parameterNames["jicofo-password"],
               },
               provider: region.provider,
-              // a region's shards spread over its zones, in the order the config lists them
-              subnetId:
-                region.network.subnetIds[
-                  topology.shards.filter((s) => s.region === shard.region).indexOf(shard) %
-                    region.network.subnetIds.length
-                ],
+              subnetId: region.network.subnetIds[shard.subnetIndex],
               securityGroupId: region.securityGroups.ids.signalling!,
               instanceProfileName: region.roles.signalling!.instanceProfileName,
               protect: topology.regions.find((r) => r.name === shard.region)!.protect,

@@ -30,6 +30,11 @@ export interface ShardPlan {
   readonly region: string;
   readonly instanceType: string;
   readonly state: ShardState;
+  /**
+   * The subnet (zone) of its node: a hash of its name over the region's zones, so that adding or
+   * removing another shard never moves it (changing the region's zone count may).
+   */
+  readonly subnetIndex: number;
 }
 
 /** One HAProxy node of an edge region. */
@@ -112,6 +117,16 @@ export function edgeNodes(region: string, subnets: readonly SubnetPlan[], count:
   });
 }
 
+/** FNV-1a (32 bit) of a string: small, stable across runs and machines. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 export function shardId(region: string, name: string): string {
   return `${region}-${name}`;
 }
@@ -156,6 +171,7 @@ export function buildTopology(settings: Settings): Topology {
     region: s.region,
     instanceType: s.instanceType,
     state: s.state,
+    subnetIndex: stableHash(s.name) % settings.regions[s.region].availabilityZones,
   }));
   const regions: RegionPlan[] = Object.keys(settings.regions)
     .sort(cmp)

@@ -34,8 +34,23 @@ describe("buildTopology", () => {
 
   it("gives shards stable ids that name their region, keeping state and instance type", () => {
     expect(buildTopology(settings()).shards).toEqual([
-      { name: "eu1", id: "eu-west-1-eu1", region: "eu-west-1", instanceType: "m6i.large", state: "ready" },
-      { name: "us1", id: "us-east-1-us1", region: "us-east-1", instanceType: "m6i.large", state: "drain" },
+      // eu-west-1 has 3 zones, us-east-1 2: the zone is a hash of the name over them
+      {
+        name: "eu1",
+        id: "eu-west-1-eu1",
+        region: "eu-west-1",
+        instanceType: "m6i.large",
+        state: "ready",
+        subnetIndex: 2,
+      },
+      {
+        name: "us1",
+        id: "us-east-1-us1",
+        region: "us-east-1",
+        instanceType: "m6i.large",
+        state: "drain",
+        subnetIndex: 0,
+      },
     ]);
   });
 
@@ -182,5 +197,28 @@ describe("protection", () => {
       ["eu-west-1", true],
       ["us-east-1", false],
     ]);
+  });
+});
+
+describe("shard placement", () => {
+  it("depends on the shard's own name only: adding or removing other shards moves none", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), { minLength: 2, maxLength: 8 }),
+        (names) => {
+          const place = (list: string[]) =>
+            Object.fromEntries(
+              buildTopology(settings({ shards: list.map((name) => ({ name, region: "eu-west-1" })) })).shards.map(
+                (s) => [s.name, s.subnetIndex],
+              ),
+            );
+          const all = place(names);
+          const fewer = place(names.slice(1));
+          for (const name of names.slice(1)) expect(fewer[name]).toBe(all[name]);
+          for (const index of Object.values(all)) expect(index).toBeLessThan(3);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });

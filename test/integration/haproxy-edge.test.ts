@@ -363,7 +363,13 @@ function chownTree(dir: string): void {
 
 /** `haproxy -c -dW -f cfg` (warnings are failures), as the user HAProxy runs as. */
 function haproxyCheck(cfg: string): { status: number | null; output: string } {
-  const check = spawnSync(HAPROXY, ["-c", "-dW", "-f", cfg], { encoding: "utf8", timeout: 10_000, ...(ids ?? {}) });
+  // cwd: the test's own folder: an unprivileged HAProxy must be able to return to where it started
+  const check = spawnSync(HAPROXY, ["-c", "-dW", "-f", cfg], {
+    encoding: "utf8",
+    timeout: 10_000,
+    cwd: work,
+    ...(ids ?? {}),
+  });
   return { status: check.status, output: `${check.stdout}${check.stderr}` };
 }
 
@@ -390,6 +396,7 @@ class Haproxy {
   async start(extraArgs: string[] = [], expectUp: readonly string[] = SHARD_IDS): Promise<void> {
     const child = spawn(HAPROXY, ["-db", "-f", this.cfg, ...extraArgs], {
       stdio: ["ignore", "pipe", "pipe"],
+      cwd: work,
       ...(ids ?? {}),
     });
     this.child = child;

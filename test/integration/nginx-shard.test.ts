@@ -318,6 +318,8 @@ describe("shard nginx site on the real nginx", () => {
     const check = spawnSync(NGINX, ["-t", "-p", `${work}/`, "-e", "stderr", "-c", conf], {
       encoding: "utf8",
       timeout: 10_000,
+      // an unprivileged nginx starts in a folder it may enter, wherever the repository lives
+      cwd: work,
       ...(ids ?? {}),
     });
     return { status: check.status, output: `${check.stderr}${check.stdout}` };
@@ -328,6 +330,7 @@ describe("shard nginx site on the real nginx", () => {
     nginxOutput = "";
     const child = spawn(NGINX, ["-p", `${work}/`, "-e", "stderr", "-c", conf, "-g", "daemon off;"], {
       stdio: ["ignore", "pipe", "pipe"],
+      cwd: work,
       ...(ids ?? {}),
     });
     nginx = child;

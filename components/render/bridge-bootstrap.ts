@@ -2,7 +2,7 @@
 // remote bridge must not keep undone, jvb.conf with this instance's relay id, then the agents. cloud-init writes the
 // rendered files before it runs. Pure: no Pulumi import.
 
-import { aptGetFunction, imdsFunction, jitsiAptRepository } from "./debian";
+import { aptGetFunction, imdsFunction, jitsiAptRepository, ssmAgentInstall } from "./debian";
 import { BRIDGE_UNITS, JVB_SERVICE, shellWord } from "./bridge-agents";
 import { BRIDGE_PATHS, BRIDGE_REST_PORT, type BridgeRenderValues } from "./bridge-values";
 import { JVB_REST_HOST, JVB_RELAY_ID_JQ_FILTER } from "./jvb";
@@ -50,6 +50,7 @@ export function renderBridgeBootstrap(values: BridgeRenderValues): string {
     "",
     "apt_get update",
     "apt_get install -y --no-install-recommends ca-certificates curl gnupg jq awscli debconf-utils",
+    ...ssmAgentInstall("jitsi-bridge-bootstrap"),
     "",
     ...jitsiAptRepository(),
     "",

@@ -41,3 +41,23 @@ export function jitsiAptRepository(): string[] {
     "  >/etc/apt/sources.list.d/jitsi-stable.list",
   ];
 }
+
+/**
+ * The SSM agent, which Session Manager and Run Command need (operators never use SSH) and which
+ * Debian's images do not carry: AWS's package for the instance's architecture, from the region's
+ * own bucket. Needs `$REGION` set and curl installed.
+ */
+export function ssmAgentInstall(logPrefix: string): string[] {
+  return [
+    "# The SSM agent (Session Manager, Run Command): AWS's package, from this region's bucket.",
+    "if ! systemctl is-active --quiet amazon-ssm-agent; then",
+    '  ssm_deb="https://s3.$REGION.amazonaws.com/amazon-ssm-$REGION/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb"',
+    '  if curl -fsSL --retry 5 -o /tmp/amazon-ssm-agent.deb "$ssm_deb" && dpkg -i /tmp/amazon-ssm-agent.deb; then',
+    "    systemctl enable --now amazon-ssm-agent",
+    "  else",
+    `    echo "${logPrefix}: could not install the SSM agent from $ssm_deb; Session Manager will not reach this node"`,
+    "  fi",
+    "  rm -f /tmp/amazon-ssm-agent.deb",
+    "fi",
+  ];
+}

@@ -5,7 +5,7 @@
 // an edge node. Pure: no Pulumi import.
 
 import { renderCloudConfig, type NodeFile } from "./cloud-config";
-import { aptGetFunction } from "./debian";
+import { aptGetFunction, ssmAgentInstall } from "./debian";
 
 export interface EdgeNodeValues {
   readonly region: string;
@@ -112,9 +112,11 @@ export function renderEdgeBootstrap(values: EdgeNodeValues): string {
     `exec >>${EDGE_PATHS.bootstrapLog} 2>&1`,
     'echo "jitsi-edge-bootstrap: start $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
     "export DEBIAN_FRONTEND=noninteractive",
+    `REGION=${word(values.region)}`,
     ...aptGetFunction("jitsi-edge-bootstrap"),
     "apt_get update",
-    "apt_get install -y --no-install-recommends haproxy socat awscli ca-certificates",
+    "apt_get install -y --no-install-recommends haproxy socat awscli ca-certificates curl",
+    ...ssmAgentInstall("jitsi-edge-bootstrap"),
     "# haproxy.cfg loads the servers' state from here after a reload; it must exist",
     "install -d -o haproxy -g haproxy /var/lib/haproxy",
     "# (a missing or empty file is a warning; the version line alone is an empty state)",

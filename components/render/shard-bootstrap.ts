@@ -2,7 +2,7 @@
 // the rendered configuration put in place. cloud-init writes the rendered files before it runs.
 // Pure: no Pulumi import.
 
-import { aptGetFunction, imdsFunction, jitsiAptRepository } from "./debian";
+import { aptGetFunction, imdsFunction, jitsiAptRepository, ssmAgentInstall } from "./debian";
 import { SHARD_PATHS, type ShardRenderValues } from "./shard-values";
 
 /** Packages of a signalling node: the web, prosody with Jitsi's plugins, jicofo; no local bridge. */
@@ -63,6 +63,7 @@ export function renderShardBootstrap(values: ShardRenderValues, parts: ShardBoot
     "",
     "apt_get update",
     "apt_get install -y --no-install-recommends ca-certificates curl gnupg jq awscli debconf-utils",
+    ...ssmAgentInstall("jitsi-shard-bootstrap"),
     "",
     ...jitsiAptRepository(),
     "",

@@ -221,7 +221,9 @@ describe("renderBridgeBootstrap", () => {
 
   it("writes jvb.conf from the template with the instance id, then runs the agent once and enables the rest", () => {
     expect(script).toContain(`jq --arg relay_id "$INSTANCE_ID" '${JVB_RELAY_ID_JQ_FILTER}'`);
-    expect(script.indexOf(BRIDGE_PATHS.registryAgent)).toBeLessThan(script.indexOf("systemctl enable --now"));
+    expect(script.indexOf(BRIDGE_PATHS.registryAgent)).toBeLessThan(
+      script.indexOf(`systemctl enable --now ${BRIDGE_UNITS.registryTimer}`),
+    );
     expect(script).toContain(
       `systemctl enable --now ${BRIDGE_UNITS.registryTimer} ${BRIDGE_UNITS.stressTimer} ${BRIDGE_UNITS.watcherService}`,
     );

@@ -14,12 +14,13 @@
 // as root. If haproxy or openssl is missing, every test here fails (never skips): scripts/install-test-deps.sh
 // installs them.
 
+import { chownTree, freePort, listen, requireBinary, unprivilegedIds } from "../daemons";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EdgePeer, EdgeRenderValues, EdgeShard } from "../../components/render/edge-values";
@@ -55,23 +56,6 @@ const BACKEND = HAPROXY_NAMES.backend;
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 
-function listen(server: net.Server, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, LOOPBACK, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  const port = await listen(probe);
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value (bounded); throws with `what` and the last value seen otherwise. */
@@ -102,23 +86,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** uid/gid of `nobody` when the test runs as root (HAProxy must not), undefined otherwise. */
-function unprivilegedIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("nobody:"));
-  if (!line) throw new Error("running as root and /etc/passwd has no `nobody` user to run haproxy as");
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-function requireBinary(path: string, what: string): void {
-  if (!existsSync(path)) {
-    throw new Error(`${what} is required by this test and ${path} does not exist: run scripts/install-test-deps.sh`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -352,14 +319,8 @@ async function stickTable(socketPath: string): Promise<Map<string, string>> {
 // ---------------------------------------------------------------------------------------------------------------
 // HAProxy processes
 
-const ids = unprivilegedIds();
+const ids = unprivilegedIds("haproxy");
 const work = mkdtempSync(join(tmpdir(), "haproxy-edge-"));
-
-function chownTree(dir: string): void {
-  if (!ids) return;
-  chownSync(dir, ids.uid, ids.gid);
-  for (const entry of readdirSync(dir, { recursive: true })) chownSync(join(dir, String(entry)), ids.uid, ids.gid);
-}
 
 /** `haproxy -c -dW -f cfg` (warnings are failures), as the user HAProxy runs as. */
 function haproxyCheck(cfg: string): { status: number | null; output: string } {
@@ -509,11 +470,11 @@ describe("edge haproxy.cfg", () => {
       expect(peers).toHaveLength(8);
       expect(new Set(peers.map((p) => p.name.replace(/-edge-\d+$/, ""))).size).toBe(4);
       writeFileSync(stateFile, "1\n");
-      chownTree(work);
+      if (ids) chownTree(work, ids);
       for (const peer of peers) {
         const cfg = join(work, `${peer.name}.cfg`);
         writeFileSync(cfg, render(peer));
-        chownTree(work);
+        if (ids) chownTree(work, ids);
         const check = haproxyCheck(cfg);
         expect({ node: peer.name, output: check.output }).toEqual({
           node: peer.name,
@@ -613,7 +574,7 @@ describe("edge haproxy.cfg", () => {
     function prepare(label: string, v: EdgeRenderValues, local: HaproxyLocal): Haproxy {
       const cfg = join(work, `${label}.cfg`);
       writeFileSync(cfg, renderHaproxyConfig(v, local));
-      chownTree(work);
+      if (ids) chownTree(work, ids);
       const check = haproxyCheck(cfg);
       if (check.status !== 0) throw new Error(`haproxy -c -dW ${label} failed:\n${check.output}`);
       const proc = new Haproxy(label, cfg, local);
@@ -797,7 +758,7 @@ describe("edge haproxy.cfg", () => {
 
       await sleep(before.startedAt + RELOAD_AFTER_MS - Date.now());
       writeFileSync(local.serverStateFile, await runtime(before.socket, "show servers state"));
-      chownTree(work);
+      if (ids) chownTree(work, ids);
       // Its own runtime socket, so that nothing here talks to the old process by mistake.
       const after = prepare("reload-2", values("edge-reload", ["edge-reload"], [drained]), {
         ...local,
@@ -990,7 +951,7 @@ describe("edge haproxy.cfg", () => {
           local,
         ),
       );
-      chownTree(work);
+      if (ids) chownTree(work, ids);
       const check = haproxyCheck(cfg);
       expect(check.output).toContain("Configuration file is valid");
       proc = new Haproxy("tls", cfg, local);

@@ -10,21 +10,13 @@
 //   when healthy and 500 when not), and can be stopped (jicofo down).
 // If nginx or openssl is missing, every test here fails (never skips): scripts/install-test-deps.sh installs them.
 
+import { chownTree, freePort, listen, requireBinary, unprivilegedIds } from "../daemons";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import {
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -93,42 +85,12 @@ interface Reply {
   readonly body: string;
 }
 
-function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
 function close(server: http.Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  const port = await listen(probe);
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** uid/gid of `nobody` when the test runs as root (nginx must not), undefined otherwise. */
-function unprivilegedIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("nobody:"));
-  if (!line) throw new Error("running as root and /etc/passwd has no `nobody` user to run nginx as");
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-function chownTree(dir: string, ids: { uid: number; gid: number }): void {
-  chownSync(dir, ids.uid, ids.gid);
-  for (const entry of readdirSync(dir, { recursive: true })) chownSync(join(dir, String(entry)), ids.uid, ids.gid);
 }
 
 function request(port: number, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<Reply> {
@@ -201,13 +163,6 @@ function upgrade(
     req.on("error", reject);
     req.end();
   });
-}
-
-/** nginx -t and nginx itself must exist: a missing binary fails the suite with this message, never skips it. */
-function requireBinary(path: string, what: string): void {
-  if (!existsSync(path)) {
-    throw new Error(`${what} is required by this test and ${path} does not exist: run scripts/install-test-deps.sh`);
-  }
 }
 
 describe("shard nginx site on the real nginx", () => {
@@ -379,7 +334,7 @@ describe("shard nginx site on the real nginx", () => {
   beforeAll(async () => {
     requireBinary(NGINX, "nginx (Debian's nginx-light)");
     requireBinary(OPENSSL, "openssl");
-    ids = unprivilegedIds();
+    ids = unprivilegedIds("nginx");
 
     const key = join(work, "shard.key");
     const crt = join(work, "shard.crt");

@@ -6,19 +6,14 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import type { RecordedResource } from "../scripts/lib/simulated-cloud";
 
-export interface SkeletonResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  readonly parent: string | null;
-  readonly provider: string | null;
-  /**
-   * The inputs as the engine received them (plain JSON; secret values are wrapped, see
-   * isSecretValue in scripts/lib/simulated-cloud.ts; ids of other resources are plain strings).
-   */
-  readonly inputs: Record<string, unknown>;
-}
+/**
+ * What the floor needs of a recorded resource; its inputs are plain JSON (secret values wrapped,
+ * see isSecretValue; ids of other resources are plain strings).
+ */
+export type SkeletonResource = Pick<
+  RecordedResource,
+  "urn" | "type" | "name" | "custom" | "parent" | "provider" | "inputs"
+>;
 
 export function skeletonOf(resources: readonly RecordedResource[]): SkeletonResource[] {
   return resources.map((r) => ({

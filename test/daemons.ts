@@ -1,4 +1,5 @@
 // Helpers for tests that run real daemons (nginx, HAProxy) and stand-ins on loopback.
+import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
@@ -49,4 +50,29 @@ export function requireBinary(path: string, what: string): void {
   if (!existsSync(path)) {
     throw new Error(`${what} is required by this test and ${path} does not exist: run scripts/install-test-deps.sh`);
   }
+}
+
+const OPENSSL = "/usr/bin/openssl";
+
+/** A throwaway self-signed certificate (EC P-256, 2 days) for `commonName`, written into `dir`. */
+export function selfSignedCertificate(dir: string, commonName: string): { key: string; crt: string } {
+  requireBinary(OPENSSL, "openssl");
+  const key = join(dir, "shard.key");
+  const crt = join(dir, "shard.crt");
+  const openssl = spawnSync(
+    OPENSSL,
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
+      "-keyout",
+      key,
+      "-out",
+      crt,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${commonName}`,
+    ]),
+    { encoding: "utf8", timeout: 10_000 },
+  );
+  if (openssl.status !== 0) throw new Error(`openssl failed: ${openssl.stderr}`);
+  return { key, crt };
 }

@@ -14,7 +14,7 @@
 // as root. If haproxy or openssl is missing, every test here fails (never skips): scripts/install-test-deps.sh
 // installs them.
 
-import { chownTree, freePort, listen, requireBinary, unprivilegedIds } from "../daemons";
+import { chownTree, freePort, listen, requireBinary, selfSignedCertificate, unprivilegedIds } from "../daemons";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,7 +34,6 @@ import {
 } from "../../components/render/haproxy";
 
 const HAPROXY = "/usr/sbin/haproxy";
-const OPENSSL = "/usr/bin/openssl";
 const DOMAIN = "meet.test.example";
 const REGION = "eu-west-1";
 const LOOPBACK = "127.0.0.1";
@@ -900,22 +899,7 @@ describe("edge haproxy.cfg", () => {
     });
 
     it("checks the shard's health and serves a room over TLS; the LB health URI fails with no shard", async () => {
-      requireBinary(OPENSSL, "openssl");
-      const key = join(work, "shard.key");
-      const crt = join(work, "shard.crt");
-      const openssl = spawnSync(
-        OPENSSL,
-        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key].concat([
-          "-out",
-          crt,
-          "-days",
-          "2",
-          "-subj",
-          `/CN=${DOMAIN}`,
-        ]),
-        { encoding: "utf8", timeout: 10_000 },
-      );
-      if (openssl.status !== 0) throw new Error(`openssl failed: ${openssl.stderr}`);
+      const { key, crt } = selfSignedCertificate(work, DOMAIN);
       shard = new StandInShard("eu-west-1-tls", { key: readFileSync(key, "utf8"), cert: readFileSync(crt, "utf8") });
       agent = new StandInAgent();
       await Promise.all([shard.start(), agent.start()]);

@@ -10,7 +10,7 @@
 //   when healthy and 500 when not), and can be stopped (jicofo down).
 // If nginx or openssl is missing, every test here fails (never skips): scripts/install-test-deps.sh installs them.
 
-import { chownTree, freePort, listen, requireBinary, unprivilegedIds } from "../daemons";
+import { chownTree, freePort, listen, requireBinary, selfSignedCertificate, unprivilegedIds } from "../daemons";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +30,6 @@ import {
 import type { ShardRenderValues } from "../../components/render/shard-values";
 
 const NGINX = "/usr/sbin/nginx";
-const OPENSSL = "/usr/bin/openssl";
 const DOMAIN = "meet.test.example";
 const REQUEST_TIMEOUT_MS = 4000;
 const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -333,26 +332,9 @@ describe("shard nginx site on the real nginx", () => {
 
   beforeAll(async () => {
     requireBinary(NGINX, "nginx (Debian's nginx-light)");
-    requireBinary(OPENSSL, "openssl");
     ids = unprivilegedIds("nginx");
 
-    const key = join(work, "shard.key");
-    const crt = join(work, "shard.crt");
-    const openssl = spawnSync(
-      OPENSSL,
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
-        "-keyout",
-        key,
-        "-out",
-        crt,
-        "-days",
-        "2",
-        "-subj",
-        `/CN=${DOMAIN}`,
-      ]),
-      { encoding: "utf8", timeout: 10_000 },
-    );
-    if (openssl.status !== 0) throw new Error(`openssl failed: ${openssl.stderr}`);
+    const { key, crt } = selfSignedCertificate(work, DOMAIN);
 
     const webRoot = join(work, "web");
     for (const [name, content] of Object.entries(WEB_FILES)) {
